@@ -1,0 +1,3 @@
+module github.com/chopin-go/chopin
+
+go 1.26
