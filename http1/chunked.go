@@ -9,11 +9,12 @@ import "bytes"
 type ChunkedDecoder struct {
 	lim   Limits
 	state chunkState
-	size  uint64 // size being parsed, then bytes left in the current chunk
-	n     int    // digits or extension bytes on the current size line
-	semi  bool   // the extension part has started with ';'
-	total int64  // decoded body bytes so far
-	scan  int    // bytes of the trailer section known to be complete lines
+	size  uint64   // size being parsed, then bytes left in the current chunk
+	n     int      // digits or extension bytes on the current size line
+	es    extState // position in the chunk-ext grammar
+	total int64    // decoded body bytes so far
+	scan  int      // bytes of the trailer section known to be complete lines
+	seen  int      // bytes of the trailer section searched for LF
 
 	trailers []Header
 }
@@ -29,6 +30,25 @@ const (
 	chunkDataLF
 	chunkTrailer // trailer section and the final CRLF
 	chunkDone
+)
+
+// extState is the position in the chunk-ext grammar (RFC 9112 §7.1.1):
+//
+//	chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+//	chunk-ext-name = token
+//	chunk-ext-val  = token / quoted-string
+type extState uint8
+
+const (
+	extBWS        extState = iota // BWS before a ";": more BWS or ";"
+	extNameStart                  // after ";": BWS or the name
+	extName                       // in the name
+	extAfterName                  // BWS after the name: BWS, ";" or "="
+	extValueStart                 // after "=": BWS, a token or a quoted string
+	extToken                      // in a token value
+	extQuoted                     // in a quoted string
+	extQuotedPair                 // after a backslash in a quoted string
+	extEnd                        // after the closing quote
 )
 
 // Reset prepares d for a new body under limits l (zero fields: defaults).
@@ -146,7 +166,12 @@ func (d *ChunkedDecoder) endSize(c byte) error {
 	case '\r':
 		d.state = chunkSizeLF
 	case ';', ' ', '\t':
-		d.state, d.semi = chunkExt, c == ';'
+		// This byte is the extensions' first: MaxChunkExtBytes counts
+		// every byte between the size and the CR.
+		d.state, d.n, d.es = chunkExt, 1, extBWS
+		if c == ';' {
+			d.es = extNameStart
+		}
 	case '\n':
 		return errBareLF
 	default:
@@ -155,35 +180,95 @@ func (d *ChunkedDecoder) endSize(c byte) error {
 	return nil
 }
 
-// ext checks one byte of chunk extensions, which we ignore (RFC 9112
-// §7.1.1). Before the first ';' only BWS may appear.
+// ext checks one byte of chunk extensions. We ignore extensions (RFC 9112
+// §7.1.1) but hold them to their grammar: a lenient parser here, one that
+// let a quoted string run past a CR, say, would end the size line somewhere
+// a stricter proxy does not (HTTP Garden, Kallus et al. 2024). Trailing BWS
+// before the CR is refused too; the grammar allows BWS only before ";" and
+// around "=".
 func (d *ChunkedDecoder) ext(c byte) error {
-	switch {
-	case c == '\r':
-		if !d.semi {
+	switch c {
+	case '\n':
+		return errBareLF
+	case '\r':
+		if d.es != extName && d.es != extToken && d.es != extEnd {
 			return errBadChunkExt
 		}
 		d.state = chunkSizeLF
-	case c == '\n':
-		return errBareLF
-	case !isValue[c]:
-		return errBadChunkExt
-	case !d.semi && c != ' ' && c != '\t':
-		if c != ';' {
-			return errBadChunkExt
-		}
-		d.semi = true
+		return nil
 	}
 	d.n++
 	if d.n > d.lim.MaxChunkExtBytes {
 		return errChunkExtTooLong
+	}
+	switch d.es {
+	case extQuoted:
+		// qdtext is any value byte but '"' and '\\'.
+		switch {
+		case c == '"':
+			d.es = extEnd
+		case c == '\\':
+			d.es = extQuotedPair
+		case !isValue[c]:
+			return errBadChunkExt
+		}
+		return nil
+	case extQuotedPair:
+		if !isValue[c] {
+			return errBadChunkExt
+		}
+		d.es = extQuoted
+		return nil
+	}
+	return d.extOutsideQuotes(c)
+}
+
+// extOutsideQuotes advances the chunk-ext grammar by a byte that is not in
+// a quoted string, nor CR or LF.
+func (d *ChunkedDecoder) extOutsideQuotes(c byte) error {
+	s := d.es
+	switch {
+	case c == ' ' || c == '\t':
+		switch s {
+		case extName:
+			d.es = extAfterName
+		case extToken, extEnd:
+			d.es = extBWS
+		}
+	case c == ';':
+		if s == extNameStart || s == extValueStart {
+			return errBadChunkExt
+		}
+		d.es = extNameStart
+	case c == '=':
+		if s != extName && s != extAfterName {
+			return errBadChunkExt
+		}
+		d.es = extValueStart
+	case c == '"':
+		if s != extValueStart {
+			return errBadChunkExt
+		}
+		d.es = extQuoted
+	case isToken[c]:
+		switch s {
+		case extNameStart:
+			d.es = extName
+		case extValueStart:
+			d.es = extToken
+		case extName, extToken:
+		default:
+			return errBadChunkExt
+		}
+	default:
+		return errBadChunkExt
 	}
 	return nil
 }
 
 // startData ends a size line: a zero size is the last chunk.
 func (d *ChunkedDecoder) startData() error {
-	d.n, d.semi = 0, false
+	d.n = 0
 	if d.size == 0 {
 		d.state = chunkTrailer
 		return nil
@@ -199,20 +284,29 @@ func (d *ChunkedDecoder) startData() error {
 // trailer consumes the trailer section (RFC 9112 §7.1.2) once all of it is
 // in b, remembering how far it scanned so a slow trailer costs linear time.
 func (d *ChunkedDecoder) trailer(b []byte) (int, error) {
+	// As in Parser.ParseHead: look no further than the limit, so that the
+	// error does not depend on how the section was split into reads.
+	if len(b) > d.lim.MaxHeaderBytes {
+		b = b[:d.lim.MaxHeaderBytes]
+	}
 	i := d.scan
 	for {
-		j := bytes.IndexByte(b[i:], '\n')
+		from := max(i, d.seen)
+		j := bytes.IndexByte(b[from:], '\n')
 		if j < 0 {
-			d.scan = i
-			if len(b) > d.lim.MaxHeaderBytes {
+			d.scan, d.seen = i, len(b)
+			// As for the head: an unfinished section that already
+			// holds MaxHeaderBytes cannot fit once its CRLF comes.
+			if len(b) >= d.lim.MaxHeaderBytes {
 				return 0, errTrailerTooLarge
 			}
 			return 0, ErrNeedMore
 		}
-		if j == 0 || j == 1 && b[i] == '\r' {
-			break
+		end := from + j
+		if end == i || end == i+1 && b[i] == '\r' {
+			break // the empty line that ends the section
 		}
-		i += j + 1
+		i = end + 1
 	}
 	return d.parseTrailer(b)
 }
@@ -231,7 +325,7 @@ func (d *ChunkedDecoder) parseTrailer(b []byte) (int, error) {
 			if b[i+1] != '\n' {
 				return 0, errBareCR
 			}
-			d.state, d.scan = chunkDone, 0
+			d.state, d.scan, d.seen = chunkDone, 0, 0
 			return i + 2, nil
 		}
 		var h Header

@@ -31,5 +31,8 @@
 //     one, as net/http does; differing values and comma lists are rejected
 //     (RFC 9110 §8.6);
 //   - HTTP/1.x with x > 1 is served as HTTP/1.1 (RFC 9110 §2.5); any other
-//     major version gets 505.
+//     major version gets 505;
+//   - chunk extensions are ignored but must match their grammar, with no
+//     whitespace before the CRLF (RFC 9112 §7.1.1), so that no quoted
+//     string can end a chunk-size line where another parser would not.
 package http1

@@ -62,10 +62,8 @@ func (f *fields) noteHost(v []byte, r *Request) error {
 	if f.hosts > 1 {
 		return errRepeatedHost
 	}
-	for _, c := range v {
-		if !isHost[c] {
-			return errBadHost
-		}
+	if len(v) > 0 && !validAuthority(v, false) {
+		return errBadHost
 	}
 	r.Host = v
 	return nil
@@ -184,6 +182,7 @@ func (f *fields) frame(r *Request, lim *Limits) error {
 	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only
 	// with "keep-alive".
 	r.KeepAlive = !f.connClose && (r.Minor >= 1 || f.connKeepAlive)
-	r.Upgrade = f.connUpgrade && f.upgrade
+	// RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
+	r.Upgrade = f.connUpgrade && f.upgrade && r.Minor >= 1
 	return nil
 }

@@ -9,10 +9,15 @@ import "bytes"
 type Parser struct {
 	lim Limits
 
-	// scanned is the offset, from the start of the buffer, of the first
-	// line not yet known to be complete; 0 when no head is in progress.
-	scanned int
-	started bool // a request-line has been seen among the scanned lines
+	// A head is pending when ParseHead has returned ErrNeedMore for it.
+	// Until it is complete, headComplete decides when the full parse runs
+	// again, looking only at bytes it has not searched before. Offsets
+	// count from the start of the buffer.
+	pending  bool
+	scanned  int  // start of the first line not known to be complete
+	searched int  // buf[scanned:searched] holds no LF
+	started  bool // the request-line has been parsed
+	reparse  int  // while it has not, parse again once buf is this long
 
 	f fields // per-request facts gathered from header fields
 }
@@ -47,45 +52,50 @@ func (p *Parser) ParseHead(buf []byte, r *Request) (int, error) {
 	if p.lim.MaxHeaderBytes == 0 {
 		p.lim = p.lim.withDefaults()
 	}
-	if p.scanned > 0 && !p.headComplete(buf) {
+	// No byte past MaxHeaderBytes can belong to an acceptable head, so we
+	// never look there: however the input was split into reads, the first
+	// fault in byte order, or else the size limit, is the error returned.
+	if len(buf) > p.lim.MaxHeaderBytes {
+		buf = buf[:p.lim.MaxHeaderBytes]
+	}
+	if p.pending && !p.headComplete(buf) {
 		return 0, ErrNeedMore
 	}
 	n, resume, err := p.parse(buf, r)
-	if err == ErrNeedMore {
-		if len(buf) >= p.lim.MaxHeaderBytes {
-			return 0, errHeadTooLarge
-		}
-		if resume > p.scanned {
-			p.scanned = resume
-		}
-		return 0, err
+	if err == ErrNeedMore && len(buf) >= p.lim.MaxHeaderBytes {
+		err = errHeadTooLarge
 	}
-	p.scanned, p.started = 0, false
-	return n, err
+	if err != ErrNeedMore {
+		p.pending, p.scanned, p.searched, p.started = false, 0, 0, false
+		return n, err
+	}
+	// Every line before resume is complete; the one at resume is not.
+	// Doubling the length at which an unfinished request-line is parsed
+	// again keeps the total work linear.
+	p.pending, p.scanned, p.searched = true, resume, resume
+	p.reparse = 2 * len(buf)
+	return 0, err
 }
 
-// headComplete scans the lines after p.scanned for the empty line that ends
-// a head. It only looks for line ends; the full parse that follows checks
-// every byte once. Past a limit it reports true so that the full parse
-// finds the precise error (414 or 431).
+// headComplete reports whether the full parse should run again: buf now
+// holds the empty line that ends the head, or the end of the request-line
+// (parsed at once, so that a bad one is refused without waiting for the
+// rest), or an unfinished request-line twice as long as at the last parse,
+// or MaxHeaderBytes. It only looks for line ends, in bytes not searched
+// before; the full parse checks every byte.
 func (p *Parser) headComplete(buf []byte) bool {
-	i := p.scanned
 	for {
-		j := bytes.IndexByte(buf[i:], '\n')
+		j := bytes.IndexByte(buf[p.searched:], '\n')
 		if j < 0 {
-			p.scanned = i
-			return len(buf) >= p.lim.MaxHeaderBytes ||
-				!p.started && len(buf)-i > p.lim.MaxTargetBytes
+			p.searched = len(buf)
+			return len(buf) >= p.lim.MaxHeaderBytes || !p.started && len(buf) >= p.reparse
 		}
-		empty := j == 0 || j == 1 && buf[i] == '\r'
-		if empty && p.started {
-			return true
+		end := p.searched + j
+		empty := end == p.scanned || end == p.scanned+1 && buf[p.scanned] == '\r'
+		if empty == p.started {
+			return true // the end of the head, or of the request-line
 		}
-		p.started = p.started || !empty
-		i += j + 1
-		if i >= p.lim.MaxHeaderBytes {
-			return true
-		}
+		p.scanned, p.searched = end+1, end+1
 	}
 }
 
@@ -101,13 +111,22 @@ func (p *Parser) parse(b []byte, r *Request) (n, resume int, err error) {
 	for len(b)-i >= 2 && b[i] == '\r' && b[i+1] == '\n' {
 		i += 2
 	}
-	if i < len(b) && b[i] == '\n' {
+	switch {
+	case i == len(b)-1 && b[i] == '\r':
+		return 0, i, ErrNeedMore // half of an empty line; its LF may follow
+	case i < len(b) && b[i] == '\r':
+		return 0, 0, errBareCR
+	case i < len(b) && b[i] == '\n':
 		return 0, 0, errBareLF
 	}
 	lineStart := i
 	if i, err = p.parseRequestLine(b, i, r); err != nil {
 		return 0, lineStart, err
 	}
+	// Lines from here on follow the request-line: headComplete must take
+	// the next empty line as the end of the head, not skip it as a
+	// leading one.
+	p.started = true
 	if i, resume, err = p.parseFields(b, i, r); err != nil {
 		return 0, resume, err
 	}

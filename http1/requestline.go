@@ -37,7 +37,13 @@ func (p *Parser) parseRequestLine(b []byte, i int, r *Request) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseVersion(b, i, r)
+	if i, err = parseVersion(b, i, r); err != nil {
+		return 0, err
+	}
+	// The form is judged once the version is known: a request of another
+	// major version, such as the HTTP/2 preface "PRI * HTTP/2.0", gets its
+	// 505 rather than a complaint about a target it never meant for us.
+	return i, splitTarget(r)
 }
 
 // parseTarget scans the request-target up to the SP before the version,
@@ -85,9 +91,6 @@ func (p *Parser) parseTarget(b []byte, i int, r *Request) (int, error) {
 	} else {
 		r.Path = r.Target
 	}
-	if err := splitTarget(r); err != nil {
-		return 0, err
-	}
 	return i + 1, nil
 }
 
@@ -98,7 +101,7 @@ func splitTarget(r *Request) error {
 	switch t := r.Target; {
 	case connect:
 		// RFC 9112 §3.2.3: CONNECT takes authority-form and nothing else.
-		if r.Query != nil || !validHostPort(t) {
+		if r.Query != nil || !validAuthority(t, true) {
 			return errTargetForm
 		}
 		r.Form, r.Authority, r.Path = AuthorityForm, t, nil
@@ -137,7 +140,7 @@ func splitAbsolute(r *Request) error {
 			break
 		}
 	}
-	if !validAuthority(rest[:slash]) {
+	if !validAuthority(rest[:slash], false) {
 		return errBadTarget
 	}
 	r.Form, r.Authority = AbsoluteForm, rest[:slash]
@@ -153,30 +156,135 @@ func splitAbsolute(r *Request) error {
 // never be written to.
 var slashPath = []byte("/")
 
-// validHostPort checks authority-form, uri-host ":" port (RFC 9112 §3.2.3).
-func validHostPort(a []byte) bool {
-	colon := bytes.LastIndexByte(a, ':')
-	if colon <= 0 || colon == len(a)-1 {
+// validAuthority checks uri-host [ ":" port ] (RFC 3986 §3.2.2, §3.2.3):
+// a bracketed IP-literal, or a non-empty reg-name or IPv4 address made of
+// unreserved, sub-delims and pct-encoded characters; then ":" and digits,
+// which needPort requires (authority-form, RFC 9112 §3.2.3). A table of
+// allowed bytes alone would pass "a:b" or "a:1:2", which RFC 9112 §3.2
+// makes a 400 in Host and a router might split differently than we do.
+func validAuthority(a []byte, needPort bool) bool {
+	i := 0
+	if len(a) > 0 && a[0] == '[' {
+		i = bytes.IndexByte(a, ']') + 1
+		if i == 0 || !validIPLiteral(a[1:i-1]) {
+			return false
+		}
+	} else {
+		for i < len(a) && a[i] != ':' {
+			switch c := a[i]; {
+			case c == '%':
+				if len(a)-i < 3 || hexVal[a[i+1]] < 0 || hexVal[a[i+2]] < 0 {
+					return false
+				}
+				i += 2
+			case !isHost[c] || c == '[' || c == ']':
+				return false
+			}
+			i++
+		}
+		if i == 0 {
+			return false
+		}
+	}
+	if i == len(a) {
+		return !needPort
+	}
+	if a[i] != ':' || needPort && i+1 == len(a) {
 		return false
 	}
-	for _, c := range a[colon+1:] {
+	for _, c := range a[i+1:] {
 		if !isDigit(c) {
 			return false
 		}
 	}
-	return validAuthority(a[:colon])
+	return true
 }
 
-func validAuthority(a []byte) bool {
-	if len(a) == 0 {
-		return false
-	}
-	for _, c := range a {
-		if !isHost[c] {
+// validIPLiteral checks what stands between the brackets of an IP-literal:
+// IPv6address or IPvFuture (RFC 3986 §3.2.2). Zone identifiers (RFC 6874)
+// are not allowed in HTTP.
+func validIPLiteral(a []byte) bool {
+	if len(a) > 1 && a[0]|0x20 == 'v' {
+		// IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+		dot := bytes.IndexByte(a, '.')
+		if dot < 2 || dot == len(a)-1 {
 			return false
 		}
+		for _, c := range a[1:dot] {
+			if hexVal[c] < 0 {
+				return false
+			}
+		}
+		for _, c := range a[dot+1:] {
+			if !isHost[c] || c == '[' || c == ']' || c == '%' {
+				return false
+			}
+		}
+		return true
 	}
-	return true
+	return validIPv6(a)
+}
+
+// validIPv6 checks an IPv6address: eight groups of one to four hex digits
+// separated by ':', the last two of which may be written as an IPv4
+// address, and one "::" standing for one or more groups of zeros.
+func validIPv6(a []byte) bool {
+	groups, gap := 0, false
+	if len(a) >= 2 && a[0] == ':' && a[1] == ':' {
+		a, gap = a[2:], true
+	}
+	for len(a) > 0 {
+		n := 0
+		for n < len(a) && n < 5 && hexVal[a[n]] >= 0 {
+			n++
+		}
+		if n < len(a) && a[n] == '.' {
+			if !validIPv4(a) {
+				return false
+			}
+			groups += 2
+			break
+		}
+		if n == 0 || n > 4 {
+			return false
+		}
+		groups++
+		switch a = a[n:]; {
+		case len(a) == 0:
+		case a[0] != ':' || len(a) == 1:
+			return false
+		case a[1] != ':':
+			a = a[1:]
+		case gap:
+			return false
+		default:
+			a, gap = a[2:], true
+		}
+	}
+	return groups == 8 && !gap || groups < 8 && gap
+}
+
+// validIPv4 checks dec-octet "." dec-octet "." dec-octet "." dec-octet,
+// where a dec-octet is 0 to 255 without leading zeros (RFC 3986 §3.2.2).
+func validIPv4(a []byte) bool {
+	for part := 0; part < 4; part++ {
+		if part > 0 {
+			if len(a) == 0 || a[0] != '.' {
+				return false
+			}
+			a = a[1:]
+		}
+		n, v := 0, 0
+		for n < len(a) && n < 4 && isDigit(a[n]) {
+			v = v*10 + int(a[n]-'0')
+			n++
+		}
+		if n == 0 || n > 3 || v > 255 || n > 1 && a[0] == '0' {
+			return false
+		}
+		a = a[n:]
+	}
+	return len(a) == 0
 }
 
 // parseVersion parses HTTP-version CRLF (RFC 9112 §2.3).
