@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Limits of the diagnostic routes, so that none can be made to hold the
+// server for long or fill its memory.
+const (
+	maxSlowMillis  = 10000
+	maxStreamBytes = 64 << 20
+)
+
+// debugRoutes are the diagnostic routes served on the fallback with
+// -debug-routes, for tests and for seeing what the bridge hands a handler.
+func debugRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", echo)
+	mux.HandleFunc("GET /slow", slow)
+	mux.HandleFunc("GET /stream", stream)
+	mux.HandleFunc("GET /big", big)
+	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("debug route /panic") })
+	return mux
+}
+
+// echo describes the request as the handler saw it.
+func echo(w http.ResponseWriter, r *http.Request) {
+	h := sha256.New()
+	n, err := io.Copy(h, r.Body)
+	if err != nil {
+		http.Error(w, "reading body: "+err.Error(), statusForBodyError(err))
+		return
+	}
+	out := struct {
+		Method     string              `json:"method"`
+		URI        string              `json:"uri"`
+		Proto      string              `json:"proto"`
+		Host       string              `json:"host"`
+		Headers    map[string][]string `json:"headers"`
+		BodyLen    int64               `json:"body_len"`
+		BodySHA256 string              `json:"body_sha256"`
+		Trailer    map[string][]string `json:"trailer"`
+	}{r.Method, r.RequestURI, r.Proto, r.Host, r.Header, n, hex.EncodeToString(h.Sum(nil)), r.Trailer}
+	if out.Trailer == nil {
+		out.Trailer = map[string][]string{}
+	}
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(out)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Write(buf.Bytes())
+}
+
+func statusForBodyError(err error) int {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
+}
+
+func slow(w http.ResponseWriter, r *http.Request) {
+	ms := clampQuery(r, "ms", 0, maxSlowMillis)
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, "slow "+strconv.Itoa(ms))
+}
+
+func stream(w http.ResponseWriter, r *http.Request) {
+	chunks := clampQuery(r, "chunks", 1, 10000)
+	size := clampQuery(r, "bytes", 1, maxStreamBytes/chunks)
+	p := bytes.Repeat([]byte{'x'}, size)
+	w.Header().Set("Content-Type", "text/plain")
+	rc := http.NewResponseController(w)
+	for range chunks {
+		if _, err := w.Write(p); err != nil {
+			return
+		}
+		if rc.Flush() != nil {
+			return
+		}
+	}
+}
+
+func big(w http.ResponseWriter, r *http.Request) {
+	n := clampQuery(r, "bytes", 0, maxStreamBytes)
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Content-Length", strconv.Itoa(n))
+	p := bytes.Repeat([]byte{'x'}, min(n, 64<<10))
+	for n > 0 {
+		k := min(n, len(p))
+		if _, err := w.Write(p[:k]); err != nil {
+			return
+		}
+		n -= k
+	}
+}
+
+// clampQuery reads an integer query parameter; missing or malformed means lo.
+func clampQuery(r *http.Request, name string, lo, hi int) int {
+	v, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil || v < lo {
+		return lo
+	}
+	return min(v, hi)
+}

@@ -1,0 +1,161 @@
+// Command bench-server serves the TechEmpower-style routes (/plaintext,
+// /json) from the engine, for benchmarks with wrk and for trying the engine.
+//
+//	bench-server -addr :8080 -mode performance -loops 2
+//
+// SERVER_MODE=standard (or -mode standard) serves the same routes from
+// net/http's own server. ENVIRONMENT=production turns request logging off.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/chopin-go/chopin/alloc"
+	"github.com/chopin-go/chopin/engine"
+	"github.com/chopin-go/chopin/fallback"
+)
+
+type options struct {
+	addr, mode                 string
+	loops                      int
+	singleListener, lockThread bool
+	statsEvery                 time.Duration
+	debugRoutes                bool
+	gcPercent                  int
+	memLimit                   int64
+}
+
+func main() {
+	o := parseFlags(os.Args[1:])
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(o, log); err != nil {
+		log.Error("bench-server", "err", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) options {
+	var o options
+	fs := flag.NewFlagSet("bench-server", flag.ExitOnError)
+	mode := os.Getenv("SERVER_MODE")
+	if mode == "" {
+		mode = "performance"
+	}
+	fs.StringVar(&o.addr, "addr", ":8080", "listen address")
+	fs.StringVar(&o.mode, "mode", mode, "performance or standard (default from SERVER_MODE)")
+	fs.IntVar(&o.loops, "loops", 0, "event loops (0: GOMAXPROCS)")
+	fs.BoolVar(&o.singleListener, "single-listener", false, "one listener with round-robin hand-off instead of SO_REUSEPORT per loop")
+	fs.BoolVar(&o.lockThread, "lock-os-thread", false, "pin each event loop to an OS thread")
+	fs.DurationVar(&o.statsEvery, "stats-every", 0, "log requests per second at this interval (0: off)")
+	fs.BoolVar(&o.debugRoutes, "debug-routes", false, "serve /echo, /slow, /stream, /big and /panic on the fallback")
+	fs.IntVar(&o.gcPercent, "gcpercent", 0, "debug.SetGCPercent (0: leave GOGC alone)")
+	fs.Int64Var(&o.memLimit, "memlimit", 0, "debug.SetMemoryLimit in bytes (0: leave GOMEMLIMIT alone)")
+	fs.Parse(args)
+	return o
+}
+
+func run(o options, log *slog.Logger) error {
+	alloc.Runtime{GCPercent: o.gcPercent, MemoryLimit: o.memLimit}.Apply()
+	if n, err := raiseFileLimit(); err != nil {
+		log.Warn("could not raise the file descriptor limit", "err", err)
+	} else {
+		log.Debug("file descriptor limit", "n", n)
+	}
+	cfg := engine.Config{
+		Addr:           o.addr,
+		Loops:          o.loops,
+		SingleListener: o.singleListener,
+		LockOSThread:   o.lockThread,
+		Logger:         log,
+	}
+	switch strings.ToLower(o.mode) {
+	case "performance", "":
+	case "standard":
+		cfg.Mode = engine.Standard
+	default:
+		return fmt.Errorf("unknown mode %q (performance or standard)", o.mode)
+	}
+	if o.debugRoutes {
+		cfg.Fallback = withMiddleware(debugRoutes(), log)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := engine.Start(cfg, routes())
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", s.Addr().String(), "mode", o.mode, "backlog", engine.ListenBacklog())
+	if b := engine.ListenBacklog(); b >= 0 && b < engine.DesiredBacklog {
+		log.Warn("listen backlog is capped by net.core.somaxconn; raise it to 16384 before starting",
+			"somaxconn", b)
+	}
+	if o.statsEvery > 0 {
+		go logThroughput(ctx, s, o.statsEvery, log)
+	}
+	select {
+	case <-ctx.Done():
+	case <-s.Done():
+		return fmt.Errorf("server stopped")
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), engine.DefaultShutdownTimeout)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// routes are the TechEmpower tests: plaintext is a FastRoute, json is
+// serialized per request on the loop, as the TechEmpower rules require.
+func routes() *engine.Routes {
+	return engine.NewRoutes().
+		Handle("GET", "/plaintext", engine.Text("Hello, World!")).
+		Handle("GET", "/json", engine.LoopFunc(serveJSON))
+}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+func serveJSON(w *engine.Response, _ *engine.Request) {
+	w.JSON(&message{Message: "Hello, World!"})
+}
+
+// withMiddleware wraps the fallback with request logging (off when
+// ENVIRONMENT=production, as the design advises) and panic recovery.
+func withMiddleware(h http.Handler, log *slog.Logger) http.Handler {
+	mw := []fallback.Middleware{fallback.Recover(log)}
+	if os.Getenv("ENVIRONMENT") != "production" {
+		mw = append([]fallback.Middleware{fallback.Logging(log)}, mw...)
+	}
+	return fallback.Chain(h, mw...)
+}
+
+// logThroughput logs requests per second, as the design's "monitoring
+// throughput" advice asks.
+func logThroughput(ctx context.Context, s *engine.Server, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	prev, at := s.Stats(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			cur := s.Stats()
+			secs := now.Sub(at).Seconds()
+			log.Info("throughput",
+				"req_per_s", int64(float64(cur.Requests-prev.Requests)/secs),
+				"open_conns", cur.Open,
+				"mb_out_per_s", float64(cur.BytesOut-prev.BytesOut)/secs/1e6)
+			prev, at = cur, now
+		}
+	}
+}

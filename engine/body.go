@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"github.com/chopin-go/chopin/alloc"
+	"github.com/chopin-go/chopin/http1"
+)
+
+// body is the request body still arriving after its head was served or
+// queued. Only one exists per connection at a time: requests are framed in
+// order, so the next head cannot be parsed before this body ends.
+type body struct {
+	active    bool
+	sink      sink
+	remaining int64 // Content-Length bytes left; unused when chunked
+	chunked   bool
+	dec       http1.ChunkedDecoder
+
+	// collect: the owned copy of the head, then the decoded body.
+	buf     *alloc.Buffer
+	headLen int
+	handler LoopFunc
+	h       head
+
+	pipe bodyPipe // fallback: where the decoded body goes
+}
+
+type sink uint8
+
+const (
+	sinkDiscard sink = iota // the answer did not need the body
+	sinkCollect             // a loop handler runs once all of it is here
+	sinkPipe                // a fallback handler reads it as it comes
+)
+
+// bodyPipe is what the fallback bridge gives the engine to feed a body.
+type bodyPipe interface {
+	// Append copies p; it must not block.
+	Append(p []byte)
+	// End marks the end of the body, with the trailer fields (aliasing
+	// engine memory: copy them) or the error that ended it.
+	End(trailers []http1.Header, err error)
+}
+
+// skipBody consumes a body nobody reads. If it is not all in b, the rest is
+// discarded as it arrives. A body the client only sends after a 100
+// (Continue) we did not send may or may not come: the framing is in doubt,
+// so the connection ends after the answer (RFC 9110 §10.1.1).
+func (c *conn) skipBody(b []byte, h *head) int {
+	r := &c.l.req.Request
+	if !r.HasBody() {
+		return 0
+	}
+	if !r.Chunked && int64(len(b)) >= r.ContentLength {
+		return int(r.ContentLength)
+	}
+	if r.ExpectContinue {
+		c.closing = true
+		return len(b)
+	}
+	c.startBody(sinkDiscard)
+	return c.feedBody(b)
+}
+
+// loopHandler runs a loop handler at once when its body (if any) is all
+// in b; otherwise it keeps a copy of the head and runs the handler when the
+// body is complete.
+func (c *conn) loopHandler(b []byte, n int, fn LoopFunc, h *head) int {
+	r := &c.l.req
+	if !r.HasBody() || !r.Chunked && int64(len(b)-n) >= r.ContentLength {
+		total := n
+		r.Body = nil
+		if r.ContentLength > 0 {
+			total += int(r.ContentLength)
+			r.Body = b[n:total]
+		}
+		c.runLoopHandler(fn, h)
+		return total
+	}
+	c.startBody(sinkCollect)
+	c.body.buf = alloc.Get()
+	c.body.buf.B = append(c.body.buf.B, b[:n]...)
+	c.body.headLen, c.body.handler, c.body.h = n, fn, *h
+	if r.ExpectContinue {
+		c.continue100()
+	}
+	return n + c.feedBody(b[n:])
+}
+
+func (c *conn) startBody(s sink) {
+	r := &c.l.req.Request
+	c.body.active, c.body.sink = true, s
+	c.body.chunked, c.body.remaining = r.Chunked, r.ContentLength
+	if r.Chunked {
+		c.body.dec.Reset(c.l.s.cfg.Limits)
+	}
+}
+
+// continue100 sends the interim 100 (Continue) in request order.
+func (c *conn) continue100() {
+	c.answer(func(dst []byte) []byte { return append(dst, "HTTP/1.1 100 Continue\r\n\r\n"...) }, 100)
+}
+
+// feedBody consumes body bytes from b and returns how many it took.
+func (c *conn) feedBody(b []byte) int {
+	bd := &c.body
+	var data []byte
+	n, done := 0, false
+	if bd.chunked {
+		var err error
+		for {
+			var d []byte
+			var k int
+			d, k, err = bd.dec.Next(b[n:])
+			n += k
+			c.deliver(d)
+			if err != nil || bd.dec.Done() {
+				break
+			}
+		}
+		if err != nil && err != http1.ErrNeedMore {
+			c.bodyFailed(err)
+			return len(b)
+		}
+		done = bd.dec.Done()
+	} else {
+		k := int64(len(b))
+		if k > bd.remaining {
+			k = bd.remaining
+		}
+		data, n = b[:k], int(k)
+		bd.remaining -= k
+		c.deliver(data)
+		done = bd.remaining == 0
+	}
+	if done {
+		c.bodyDone()
+	}
+	return n
+}
+
+func (c *conn) deliver(d []byte) {
+	if len(d) == 0 {
+		return
+	}
+	switch c.body.sink {
+	case sinkCollect:
+		c.body.buf.B = append(c.body.buf.B, d...)
+	case sinkPipe:
+		c.body.pipe.Append(d)
+	}
+}
+
+// bodyDone ends the body: a loop handler runs now, a fallback handler
+// learns its body is complete.
+func (c *conn) bodyDone() {
+	bd := &c.body
+	bd.active = false
+	switch bd.sink {
+	case sinkCollect:
+		c.runCollected()
+	case sinkPipe:
+		var tr []http1.Header
+		if bd.chunked {
+			tr = bd.dec.Trailers()
+		}
+		bd.pipe.End(tr, nil)
+		bd.pipe = nil
+	}
+}
+
+// bodyFailed answers a malformed body. A fallback handler already owns the
+// response slot: its body reader fails and the connection ends after it.
+func (c *conn) bodyFailed(err error) {
+	bd := &c.body
+	bd.active = false
+	switch bd.sink {
+	case sinkPipe:
+		bd.pipe.End(nil, err)
+		bd.pipe = nil
+		c.closing = true
+	case sinkCollect:
+		alloc.Put(bd.buf)
+		bd.buf = nil
+		c.refuse(err)
+	default:
+		c.refuse(err)
+	}
+}
+
+// runCollected re-parses the owned head, so the handler's slices point at
+// memory that lives as long as the handler, and runs it.
+func (c *conn) runCollected() {
+	bd := &c.body
+	r := &c.l.req
+	var p http1.Parser
+	p.Reset(c.l.s.cfg.Limits)
+	b := bd.buf.B
+	if _, err := p.ParseHead(b[:bd.headLen], &r.Request); err != nil {
+		c.refuse(err) // cannot happen: these bytes parsed before
+	} else {
+		r.Body = b[bd.headLen:]
+		c.runLoopHandler(bd.handler, &bd.h)
+	}
+	alloc.Put(bd.buf)
+	bd.buf, bd.handler = nil, nil
+}

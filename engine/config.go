@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/chopin-go/chopin/http1"
+)
+
+// Mode selects the server underneath the routes.
+type Mode uint8
+
+const (
+	// Performance serves from gnet event loops (the default).
+	Performance Mode = iota
+	// Standard serves the same routes from net/http's own http.Server,
+	// for development and as a reference.
+	Standard
+)
+
+// Defaults for Config; a zero field means its default.
+const (
+	DefaultAddr            = ":8080"
+	DefaultServerName      = "chopin"
+	DefaultReadBufferBytes = 64 << 10
+	DefaultMaxPipeline     = 64
+	DefaultOutputHighWater = 256 << 10
+	DefaultFallbackWorkers = 10000
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config configures a Server. The zero value is usable: each zero field
+// means the matching Default* constant.
+type Config struct {
+	Addr string // host:port; port 0 picks a free port (see Server.Addr)
+	Mode Mode
+
+	// Loops is the number of event loops; 0 means GOMAXPROCS.
+	Loops int
+	// SingleListener makes gnet accept on one listener and hand
+	// connections round-robin to the loops, instead of one SO_REUSEPORT
+	// listener per loop. The kernel's reuseport hashing spreads few
+	// connections unevenly; round-robin is exact.
+	SingleListener bool
+	// LockOSThread pins each event loop to an OS thread.
+	LockOSThread bool
+	// ReadBufferBytes is the most one read(2) takes (gnet's per-loop read
+	// buffer); at least 16 KiB is used.
+	ReadBufferBytes int
+
+	ServerName string       // the Server field; "-" omits it
+	Limits     http1.Limits // header bytes, header count, target, body
+	Timeouts   Timeouts
+
+	// MaxPipeline bounds the requests of one connection that may wait
+	// for their responses; past it the engine stops parsing that
+	// connection until answers leave.
+	MaxPipeline int
+	// OutputHighWater is the unsent output, per connection, past which
+	// the engine stops parsing that connection's requests.
+	OutputHighWater int
+
+	// MaxConns bounds open connections; past it new ones are closed at
+	// accept. 0 means 90% of the process's file descriptor limit.
+	MaxConns int
+
+	// Fallback serves every request no route matches, on goroutines.
+	// nil answers 404.
+	Fallback http.Handler
+	// FallbackWorkers bounds the fallback handlers running at once;
+	// further requests wait for a free worker.
+	FallbackWorkers int
+
+	Logger *slog.Logger // nil: discard
+}
+
+// Timeouts bound how long a connection may hold resources. Zero fields mean
+// defaults; a negative field disables that timeout.
+type Timeouts struct {
+	Header   time.Duration // to receive a whole request head once its first byte came
+	Body     time.Duration // to receive a request body once its head came
+	Idle     time.Duration // between requests on a kept-alive connection
+	Write    time.Duration // output waiting with no progress
+	Shutdown time.Duration // Serve's graceful drain after ctx is done
+}
+
+// Default timeouts.
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+	DefaultWriteTimeout  = 30 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Loops <= 0 {
+		c.Loops = runtime.GOMAXPROCS(0)
+	}
+	if c.ReadBufferBytes < 16<<10 {
+		if c.ReadBufferBytes == 0 {
+			c.ReadBufferBytes = DefaultReadBufferBytes
+		} else {
+			c.ReadBufferBytes = 16 << 10
+		}
+	}
+	switch c.ServerName {
+	case "":
+		c.ServerName = DefaultServerName
+	case "-":
+		c.ServerName = ""
+	}
+	c.Limits = c.Limits.WithDefaults()
+	if c.MaxPipeline <= 0 {
+		c.MaxPipeline = DefaultMaxPipeline
+	}
+	if c.OutputHighWater <= 0 {
+		c.OutputHighWater = DefaultOutputHighWater
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = defaultMaxConns()
+	}
+	if c.FallbackWorkers <= 0 {
+		c.FallbackWorkers = DefaultFallbackWorkers
+	}
+	c.Timeouts = c.Timeouts.withDefaults()
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// defaultMaxConns leaves a tenth of the descriptor limit for everything
+// else the process opens.
+func defaultMaxConns() int {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil || lim.Cur > 1<<30 {
+		return 1 << 20
+	}
+	return max(int(lim.Cur)*9/10, 1)
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&t.Header, DefaultHeaderTimeout)
+	def(&t.Body, DefaultBodyTimeout)
+	def(&t.Idle, DefaultIdleTimeout)
+	def(&t.Write, DefaultWriteTimeout)
+	def(&t.Shutdown, DefaultShutdownTimeout)
+	return t
+}

@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Half-close. gnet closes a connection as soon as a read returns EOF, which
+// is also what a client that shut only its write side sends: it still waits
+// for the answers to what it sent. When that happens with answers owed, the
+// connection's socket is handed to a drainer goroutine, which writes the
+// remaining responses in order with blocking writes on Go's own poller, then
+// closes it.
+//
+// Two details make this exact. OnClose runs before gnet's final flush and
+// close, so we keep our own duplicate of the socket (dup(2)) and start the
+// drainer from a loop task, which runs after gnet closed its descriptor.
+// And gnet's final flush may send part of what its outbound buffer still
+// held; we keep a mirror of those bytes (see write), and the drainer asks
+// the kernel how many bytes the socket has accepted in all (TCP_INFO bytes
+// acked plus SIOCOUTQ) to resume exactly where gnet stopped.
+
+// drainer owns a half-closed connection's socket after gnet let it go.
+type drainer struct {
+	c     *conn
+	fd    int
+	tail  []byte // bytes gnet's outbound held at OnClose
+	base  uint64 // bytes the kernel had accepted before those
+	poke  chan struct{}
+	write time.Duration
+}
+
+// write hands the batch to gnet, keeping the mirror of unsent bytes.
+func (c *conn) write(out []byte) error {
+	if len(c.mirror) > 0 {
+		c.trimMirror(c.gc.OutboundBuffered())
+	}
+	if _, err := c.gc.Write(out); err != nil {
+		return err
+	}
+	c.written += uint64(len(out))
+	if ob := c.gc.OutboundBuffered(); ob > 0 {
+		c.mirror = append(c.mirror, out...)
+		c.trimMirror(ob)
+	}
+	return nil
+}
+
+// trimMirror keeps only the last n bytes: what gnet has not sent yet.
+func (c *conn) trimMirror(n int) {
+	if n >= len(c.mirror) {
+		return
+	}
+	c.mirror = c.mirror[:copy(c.mirror, c.mirror[len(c.mirror)-n:])]
+}
+
+// handOff starts draining if the client half-closed with answers owed. It
+// runs in OnClose and reports whether it took the connection over.
+func (c *conn) handOff(err error) bool {
+	ob := c.gc.OutboundBuffered()
+	if (c.head == nil && ob == 0) || !errors.Is(err, io.EOF) {
+		return false
+	}
+	fd, derr := c.gc.Dup()
+	if derr != nil {
+		return false
+	}
+	c.trimMirror(ob)
+	d := &drainer{
+		c: c, fd: fd,
+		tail:  append([]byte(nil), c.mirror[len(c.mirror)-ob:]...),
+		base:  c.written - uint64(ob),
+		poke:  make(chan struct{}, 1),
+		write: c.l.s.cfg.Timeouts.Write,
+	}
+	c.drainer.Store(d)
+	c.l.stats.drained.Add(1)
+	c.l.s.drainers.Add(1)
+	if c.l.execute(func(*loop) { go d.run() }) != nil {
+		d.abandon() // the engine has stopped
+	}
+	return true
+}
+
+func (d *drainer) wake() {
+	select {
+	case d.poke <- struct{}{}:
+	default:
+	}
+}
+
+// run writes what gnet did not send, then each owed response as its
+// handler produces it.
+func (d *drainer) run() {
+	defer d.abandon()
+	k, ok := d.sentByGnet()
+	if !ok {
+		return
+	}
+	f := os.NewFile(uintptr(d.fd), "drain")
+	nc, err := net.FileConn(f)
+	f.Close()
+	d.fd = -1
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	if !d.send(nc, d.tail[k:]) {
+		return
+	}
+	for s := d.c.head; s != nil; s = d.c.head {
+		p, done, closeConn := d.take(s)
+		if len(p) > 0 && !d.send(nc, p) {
+			return
+		}
+		if !done {
+			if len(p) == 0 {
+				<-d.poke
+			}
+			continue
+		}
+		d.c.head = s.next
+		if closeConn {
+			return
+		}
+	}
+}
+
+// sentByGnet returns how many bytes of tail gnet's final flush sent.
+func (d *drainer) sentByGnet() (int, bool) {
+	if len(d.tail) == 0 {
+		return 0, true
+	}
+	info, err := unix.GetsockoptTCPInfo(d.fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return 0, false
+	}
+	queued, err := unix.IoctlGetInt(d.fd, unix.SIOCOUTQ)
+	if err != nil {
+		return 0, false
+	}
+	k := int64(info.Bytes_acked) + int64(queued) - int64(d.base)
+	if k < 0 || k > int64(len(d.tail)) {
+		return 0, false
+	}
+	return int(k), true
+}
+
+// take moves the slot's ready bytes out, under its lock.
+func (d *drainer) take(s *slot) (p []byte, done, closeConn bool) {
+	s.mu.Lock()
+	p = append(p, s.buf...)
+	s.buf = s.buf[:0]
+	done, closeConn = s.done, s.closeConn
+	s.space.Signal()
+	s.mu.Unlock()
+	return p, done, closeConn
+}
+
+func (d *drainer) send(nc net.Conn, p []byte) bool {
+	if len(p) == 0 {
+		return true
+	}
+	if d.write > 0 {
+		nc.SetWriteDeadline(time.Now().Add(d.write))
+	}
+	_, err := nc.Write(p)
+	return err == nil
+}
+
+// abandon ends the connection for good: handlers still producing see it
+// closed.
+func (d *drainer) abandon() {
+	defer d.c.l.s.drainers.Add(-1)
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+		d.fd = -1
+	}
+	d.c.closed.Store(true)
+	d.c.dropQueue()
+}

@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// loop is the state of one event loop. Only that loop touches it, except
+// stats, which Stats reads atomically.
+type loop struct {
+	s  *Server
+	el gnet.EventLoop
+
+	out  []byte   // the outbound batch of the current OnTraffic
+	req  Request  // the request being served; its slices die with the batch
+	resp Response // the loop handlers' response builder
+	n    counts   // this batch's counters, added to stats once per batch
+
+	conns   []*conn // every open connection, for the sweep
+	blocked []*conn // paused by output backpressure; the sweep wakes them
+
+	stats loopStats
+}
+
+func newLoop(s *Server, el gnet.EventLoop) *loop {
+	return &loop{s: s, el: el, out: make([]byte, 0, 64<<10)}
+}
+
+// execute queues fn to run on the loop. After the engine stopped it fails.
+func (l *loop) execute(fn func(*loop)) error {
+	return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		fn(l)
+		return nil
+	}))
+}
+
+func (l *loop) add(c *conn) {
+	c.idx = len(l.conns)
+	l.conns = append(l.conns, c)
+	l.stats.open.Add(1)
+	l.stats.accepted.Add(1)
+}
+
+func (l *loop) remove(c *conn) {
+	last := len(l.conns) - 1
+	if c.idx < 0 || c.idx > last || l.conns[c.idx] != c {
+		return
+	}
+	l.conns[c.idx] = l.conns[last]
+	l.conns[c.idx].idx = c.idx
+	l.conns[last] = nil
+	l.conns = l.conns[:last]
+	c.idx = -1
+	l.stats.open.Add(-1)
+}
+
+// closeIdle closes, while draining, every connection that has had nothing
+// in flight (no partial request, no response owed) for at least d.
+func (l *loop) closeIdle(d time.Duration) {
+	now := clock.Load()
+	for k := len(l.conns) - 1; k >= 0; k-- {
+		if c := l.conns[k]; c.idle() && now-c.idleSince >= int64(d) {
+			c.close()
+		}
+	}
+}

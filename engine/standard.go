@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/chopin-go/chopin/http1"
+	"github.com/chopin-go/chopin/router"
+)
+
+// standard serves the routes from net/http's own server: Standard mode.
+type standard struct {
+	srv      *http.Server
+	requests atomic.Uint64
+	fallback atomic.Uint64
+}
+
+func (s *Server) startStandard() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s.addr = ln.Addr()
+	t := s.cfg.Timeouts
+	st := &standard{}
+	st.srv = &http.Server{
+		Handler:           st.handler(s),
+		ReadHeaderTimeout: positive(t.Header),
+		IdleTimeout:       positive(t.Idle),
+		WriteTimeout:      positive(t.Write),
+		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
+	}
+	s.std = st
+	go func() {
+		err := st.srv.Serve(ln)
+		if !errors.Is(err, http.ErrServerClosed) {
+			s.runErr = err
+		}
+		close(s.done)
+	}()
+	return nil
+}
+
+// positive maps our "negative disables" to net/http's "zero disables".
+func positive(d time.Duration) time.Duration { return max(d, 0) }
+
+func (st *standard) shutdown(ctx context.Context) error {
+	err := st.srv.Shutdown(ctx)
+	if err != nil {
+		st.srv.Close()
+	}
+	return err
+}
+
+func (st *standard) addStats(s *Stats) {
+	s.Requests += st.requests.Load()
+	s.Fallback += st.fallback.Load()
+}
+
+// handler routes like the engine: FastRoutes and loop handlers by exact
+// method and path, 405 with Allow for a known path, else the fallback or 404.
+func (st *standard) handler(s *Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st.requests.Add(1)
+		if s.server != nil {
+			w.Header().Set("Server", s.cfg.ServerName)
+		}
+		path := r.URL.EscapedPath()
+		if r.URL.Opaque != "" || r.RequestURI == "*" {
+			path = r.RequestURI
+		}
+		rt, p := s.rt.Lookup([]byte(r.Method), []byte(path))
+		switch {
+		case rt != nil && rt.Static != nil:
+			serveStatic(w, r, rt.Static)
+		case rt != nil:
+			st.serveLoop(s, w, r, rt.Handler)
+		case p != nil:
+			w.Header().Set("Allow", p.Allow)
+			plain(w, 405, "Method Not Allowed")
+		case s.cfg.Fallback != nil:
+			st.fallback.Add(1)
+			s.cfg.Fallback.ServeHTTP(w, r)
+		default:
+			plain(w, 404, "Not Found")
+		}
+	})
+}
+
+func plain(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
+	w.WriteHeader(status)
+	io.WriteString(w, msg+"\n")
+}
+
+func serveStatic(w http.ResponseWriter, r *http.Request, s *router.Static) {
+	h := w.Header()
+	h.Set("Content-Type", s.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(s.Body)))
+	w.WriteHeader(200)
+	if r.Method != "HEAD" {
+		w.Write(s.Body)
+	}
+}
+
+// serveLoop runs a loop handler on net/http's goroutine, with an
+// http1.Request rebuilt from r.
+func (st *standard) serveLoop(s *Server, w http.ResponseWriter, r *http.Request, fn LoopFunc) {
+	req := &Request{}
+	req.Method = []byte(r.Method)
+	req.Target = []byte(r.RequestURI)
+	req.Path = []byte(r.URL.EscapedPath())
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		req.Query = []byte(r.URL.RawQuery)
+	}
+	req.Minor = r.ProtoMinor
+	req.Host = []byte(r.Host)
+	req.ContentLength = r.ContentLength
+	req.Chunked = len(r.TransferEncoding) > 0
+	req.KeepAlive = !r.Close
+	for name, vals := range r.Header {
+		for _, v := range vals {
+			req.Headers = append(req.Headers, http1.Header{Name: []byte(name), Value: []byte(v)})
+		}
+	}
+	if r.Body != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				plain(w, 413, "request body too large")
+			} else {
+				plain(w, 400, "Bad Request")
+			}
+			return
+		}
+		req.Body = body
+	}
+	resp := &Response{}
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		fn(resp, req)
+		return resp.err == nil
+	}()
+	if !ok {
+		plain(w, 500, "Internal Server Error")
+		return
+	}
+	h := w.Header()
+	if resp.contentType != "" {
+		h.Set("Content-Type", resp.contentType)
+	}
+	for _, line := range splitFields(resp.fields) {
+		h.Add(line[0], line[1])
+	}
+	status := resp.status
+	if status == 0 {
+		status = 200
+	}
+	if http1.BodyAllowed(status) {
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	}
+	w.WriteHeader(status)
+	if r.Method != "HEAD" && http1.BodyAllowed(status) {
+		w.Write(resp.body)
+	}
+}
+
+// splitFields turns "Name: value\r\n" lines back into pairs.
+func splitFields(b []byte) [][2]string {
+	var out [][2]string
+	for len(b) > 0 {
+		line, rest, _ := bytes.Cut(b, []byte("\r\n"))
+		name, value, _ := bytes.Cut(line, []byte(": "))
+		out = append(out, [2]string{string(name), string(value)})
+		b = rest
+	}
+	return out
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// phase is what a connection waits for, which decides its timeout.
+type phase uint8
+
+const (
+	phaseIdle   phase = iota // between requests: Idle timeout
+	phaseHead                // part of a head has arrived: Header timeout
+	phaseBody                // a body is arriving: Body timeout
+	phaseBusy                // answers are owed: no client timeout
+	phaseLinger              // our side is shut: waiting for the client's EOF
+)
+
+// lingerTimeout bounds how long a connection whose last response is out
+// waits for the client to close.
+const lingerTimeout = 2 * time.Second
+
+// clock is a coarse clock the sweeper advances each tick, so the hot path
+// reads the time with one atomic load instead of a clock call.
+var clock atomic.Int64
+
+func init() { clock.Store(time.Now().UnixNano()) }
+
+// setPhase records what the connection now waits for, and its deadline.
+// A deadline is set when a phase begins and is not pushed back by
+// progress: a client that sends one byte a second still times out.
+func (c *conn) setPhase(partial bool) {
+	t := &c.l.s.cfg.Timeouts
+	var p phase
+	var d time.Duration
+	switch {
+	case c.shutWr:
+		p, d = phaseLinger, lingerTimeout
+	case c.body.active:
+		p, d = phaseBody, t.Body
+	case c.head != nil || c.closing:
+		p = phaseBusy
+	case partial && c.queued == 0:
+		p, d = phaseHead, t.Header
+	default:
+		p, d = phaseIdle, t.Idle
+	}
+	if p == c.phase && c.deadline != 0 && p != phaseIdle {
+		return
+	}
+	if p == phaseIdle {
+		c.idleSince = clock.Load()
+	}
+	c.phase = p
+	c.deadline = 0
+	if d > 0 {
+		c.deadline = clock.Load() + int64(d)
+	}
+}
+
+// sweepInterval is how often each loop checks its connections: a quarter
+// of the shortest timeout, between 10 ms and 250 ms.
+func (s *Server) sweepInterval() time.Duration {
+	d := 250 * time.Millisecond
+	t := s.cfg.Timeouts
+	for _, v := range []time.Duration{t.Header, t.Body, t.Idle, t.Write} {
+		if v > 0 && v/4 < d {
+			d = v / 4
+		}
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+// sweeper advances the clock and has every loop sweep its connections.
+func (s *Server) sweeper(stop chan struct{}) {
+	t := time.NewTicker(s.sweepInterval())
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			clock.Store(now.UnixNano())
+			s.eachLoop((*loop).sweep)
+		}
+	}
+}
+
+// sweep, on the loop, closes connections past their deadline, finishes
+// closes that waited for output to drain, resumes connections that were
+// paused by backpressure, and closes writers that stopped making progress.
+func (l *loop) sweep() {
+	now := clock.Load()
+	write := int64(l.s.cfg.Timeouts.Write)
+	for k := len(l.conns) - 1; k >= 0; k-- {
+		c := l.conns[k]
+		if c.deadline != 0 && now > c.deadline {
+			c.close()
+			continue
+		}
+		out := c.gc.OutboundBuffered()
+		switch {
+		case out == 0:
+			c.stalledSince = 0
+			if c.closing && c.head == nil && !c.body.active && !c.shutWr {
+				c.endOutput()
+				c.setPhase(false)
+			}
+		case out != c.lastOut:
+			c.stalledSince = now
+		case write > 0 && c.stalledSince != 0 && now-c.stalledSince > write:
+			c.close()
+			continue
+		}
+		c.lastOut = out
+	}
+	blocked := l.blocked
+	l.blocked = l.blocked[:0]
+	for _, c := range blocked {
+		if !c.closed.Load() {
+			c.wake()
+		}
+	}
+}
