@@ -21,14 +21,15 @@ type fields struct {
 
 // note records what header field h means for framing. Unknown fields cost a
 // length switch and nothing else.
-func (f *fields) note(h Header, r *Request) error {
-	switch len(h.Name) {
+func (f *fields) note(h *Header, r *Request) error {
+	n := h.Name
+	switch len(n) {
 	case 4:
-		if lowerEq(h.Name, "host") {
+		if le32(n)|fold32 == wHost {
 			return f.noteHost(h.Value, r)
 		}
 	case 6:
-		if lowerEq(h.Name, "expect") && len(h.Value) > 0 {
+		if le32(n)|fold32 == wExpe && le32(n[2:])|fold32 == wPect && len(h.Value) > 0 {
 			if lowerEq(h.Value, "100-continue") {
 				f.expectContinue = true
 			} else {
@@ -36,24 +37,34 @@ func (f *fields) note(h Header, r *Request) error {
 			}
 		}
 	case 7:
-		if lowerEq(h.Name, "upgrade") {
+		if lowerEq(n, "upgrade") {
 			f.upgrade = true
 		}
 	case 10:
-		if lowerEq(h.Name, "connection") {
+		if le64(n)|fold64 == wConnecti && le32(n[6:])|fold32 == wTion {
 			f.noteConnection(h.Value)
 		}
 	case 14:
-		if lowerEq(h.Name, "content-length") {
+		if lowerEq(n, "content-length") {
 			return f.noteContentLength(h.Value)
 		}
 	case 17:
-		if lowerEq(h.Name, "transfer-encoding") {
+		if lowerEq(n, "transfer-encoding") {
 			f.noteTransferEncoding(h.Value)
 		}
 	}
 	return nil
 }
+
+// Words of the names note compares most often, to test a name in one or
+// two loads instead of a call.
+var (
+	wHost     = le32s("host")
+	wExpe     = le32s("expe")
+	wPect     = le32s("pect")
+	wConnecti = le64s("connecti")
+	wTion     = le32s("tion")
+)
 
 // noteHost applies RFC 9112 §3.2: more than one Host, or an invalid value,
 // is a 400. An empty value is allowed (RFC 9110 §7.2).
@@ -62,11 +73,36 @@ func (f *fields) noteHost(v []byte, r *Request) error {
 	if f.hosts > 1 {
 		return errRepeatedHost
 	}
-	if len(v) > 0 && !validAuthority(v, false) {
+	if len(v) > 0 && !plainHost(v) && !validAuthority(v, false) {
 		return errBadHost
 	}
 	r.Host = v
 	return nil
+}
+
+// plainHost accepts at a glance the Host most requests carry, a reg-name of
+// letters, digits, '.' and '-' with an optional port; anything else gets
+// the full check of validAuthority.
+func plainHost(v []byte) bool {
+	i := len(v)
+	for k, c := range v {
+		if !isPlainHost[c] {
+			i = k
+			break
+		}
+	}
+	if i == len(v) {
+		return i > 0
+	}
+	if v[i] != ':' || i == 0 || i == len(v)-1 {
+		return false
+	}
+	for _, c := range v[i+1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // noteContentLength applies RFC 9112 §6.3 and RFC 9110 §8.6: the value is
@@ -113,6 +149,15 @@ func (f *fields) noteTransferEncoding(v []byte) {
 }
 
 func (f *fields) noteConnection(v []byte) {
+	// Nearly every client sends exactly one of these two.
+	switch {
+	case lowerEq(v, "keep-alive"):
+		f.connKeepAlive = true
+		return
+	case lowerEq(v, "close"):
+		f.connClose = true
+		return
+	}
 	eachElement(v, func(e []byte) {
 		switch {
 		case lowerEq(e, "close"):

@@ -2,41 +2,73 @@ package http1
 
 // parseFields parses header field lines from i up to and including the
 // empty line that ends the head, and returns the offset after it. On
-// ErrNeedMore, resume is the start of the first incomplete line.
+// ErrNeedMore, resume is the start of the first incomplete line. b never
+// extends past MaxHeaderBytes (ParseHead cuts it), so running out of b is
+// the only size check needed here.
+//
+// The loop handles the usual line, name ":" SP value CRLF, itself; any
+// line it is unsure of goes to parseFieldLine, which has the last word on
+// every error, so both paths refuse exactly the same input.
 func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err error) {
 	for {
-		if i > p.lim.MaxHeaderBytes {
-			return 0, 0, errHeadTooLarge
-		}
-		if i >= len(b) {
+		if i+1 >= len(b) {
+			if i < len(b) && b[i] != '\r' {
+				return p.slowField(b, i, r)
+			}
 			return 0, i, ErrNeedMore
 		}
 		if b[i] == '\r' {
-			if i+1 == len(b) {
-				return 0, i, ErrNeedMore
-			}
 			if b[i+1] != '\n' {
 				return 0, 0, errBareCR
 			}
-			if i+2 > p.lim.MaxHeaderBytes {
-				return 0, 0, errHeadTooLarge
-			}
 			return i + 2, 0, nil
 		}
-		var h Header
-		next, err := parseFieldLine(b, i, &h)
-		if err != nil {
-			return 0, i, err
+		start := i
+		ne := scanToken(b, i)
+		if ne == start || ne+1 >= len(b) || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
+			return p.slowField(b, start, r)
 		}
-		if len(r.Headers) == p.lim.MaxHeaders {
-			return 0, 0, errTooManyHeaders
+		vs := ne + 1
+		for vs < len(b) && (b[vs] == ' ' || b[vs] == '\t') {
+			vs++
 		}
-		r.Headers = append(r.Headers, h)
-		if err := p.f.note(h, r); err != nil {
-			return 0, 0, err
+		ve := scanValue(b, vs)
+		if ve+1 >= len(b) || b[ve] != '\r' || b[ve+1] != '\n' {
+			return p.slowField(b, start, r)
 		}
-		i = next
+		i = ve + 2
+		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
+			ve--
+		}
+		r.Headers = append(r.Headers, Header{Name: b[start:ne], Value: b[vs:ve]})
+		if n := ne - start; n < len(noted) && noted[n] {
+			if err := p.f.note(&r.Headers[len(r.Headers)-1], r); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
+}
+
+// noted marks the name lengths of the fields note cares about.
+var noted = [18]bool{4: true, 6: true, 7: true, 10: true, 14: true, 17: true}
+
+// slowField parses the field line at i with parseFieldLine, which reports
+// the precise error, or, for a valid line the fast loop declined, goes on
+// with the rest of the head.
+func (p *Parser) slowField(b []byte, i int, r *Request) (end, resume int, err error) {
+	var h Header
+	next, err := parseFieldLine(b, i, &h)
+	if err != nil {
+		return 0, i, err
+	}
+	if len(r.Headers) == p.lim.MaxHeaders {
+		return 0, 0, errTooManyHeaders
+	}
+	r.Headers = append(r.Headers, h)
+	if err := p.f.note(&r.Headers[len(r.Headers)-1], r); err != nil {
+		return 0, 0, err
+	}
+	return p.parseFields(b, next, r)
 }
 
 // parseFieldLine parses one field-line CRLF (RFC 9112 §5) starting at i.
@@ -50,9 +82,7 @@ func parseFieldLine(b []byte, i int, h *Header) (int, error) {
 		return 0, errBareLF
 	}
 	start := i
-	for i < len(b) && isToken[b[i]] {
-		i++
-	}
+	i = scanToken(b, i)
 	if i == len(b) {
 		return 0, ErrNeedMore
 	}

@@ -16,9 +16,11 @@ var (
 // (RFC 9112 §3) starting at i and returns the offset after the CRLF.
 func (p *Parser) parseRequestLine(b []byte, i int, r *Request) (int, error) {
 	start := i
-	for i < len(b) && isToken[b[i]] {
-		i++
+	if len(b)-i >= 4 && le32(b[i:]) == wGET {
+		r.Method = b[i : i+3]
+		return p.afterMethod(b, i+4, r)
 	}
+	i = scanToken(b, i)
 	if i == len(b) {
 		return 0, ErrNeedMore
 	}
@@ -33,7 +35,15 @@ func (p *Parser) parseRequestLine(b []byte, i int, r *Request) (int, error) {
 		return 0, errBadRequestLine
 	}
 	r.Method = b[start:i]
-	i, err := p.parseTarget(b, i+1, r)
+	return p.afterMethod(b, i+1, r)
+}
+
+// wGET is "GET " as a word: most requests start with it.
+var wGET = le32s("GET ")
+
+// afterMethod parses the rest of the request-line, from the target on.
+func (p *Parser) afterMethod(b []byte, i int, r *Request) (int, error) {
+	i, err := p.parseTarget(b, i, r)
 	if err != nil {
 		return 0, err
 	}
@@ -55,25 +65,34 @@ func (p *Parser) parseTarget(b []byte, i int, r *Request) (int, error) {
 	if max := start + p.lim.MaxTargetBytes; end > max {
 		end = max + 1 // one byte past the limit tells "too long" from "incomplete"
 	}
-	for ; i < end; i++ {
-		switch targetCls[b[i]] {
-		case tgtPlain:
-			continue
-		case tgtQuery:
+	for i < end {
+		// Plain characters are nearly all of a target: they get a
+		// loop of their own.
+		j := end
+		for k, c := range b[i:end] {
+			if targetCls[c] != tgtPlain {
+				j = i + k
+				break
+			}
+		}
+		if i = j; i == end {
+			break
+		}
+		if c := targetCls[b[i]]; c == tgtQuery {
 			if query < 0 {
 				query = i
 			}
-			continue
-		case tgtPercent:
+		} else if c == tgtPercent {
 			if len(b)-i < 3 {
 				return 0, ErrNeedMore
 			}
 			if hexVal[b[i+1]] < 0 || hexVal[b[i+2]] < 0 {
 				return 0, errBadEscape
 			}
-			continue
+		} else {
+			break
 		}
-		break
+		i++
 	}
 	if i-start > p.lim.MaxTargetBytes {
 		return 0, errTargetTooLong

@@ -1,14 +1,18 @@
 package http1
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Byte classes, built once. Tables beat chains of comparisons on the hot path.
 var (
-	isToken   [256]bool // tchar, RFC 9110 §5.6.2
-	isValue   [256]bool // field-vchar, SP, HTAB: RFC 9110 §5.5
-	isHost    [256]bool // reg-name, IP-literal and port characters, RFC 3986 §3.2.2
-	targetCls [256]uint8
-	hexVal    [256]int8
+	isToken     [256]bool // tchar, RFC 9110 §5.6.2
+	isValue     [256]bool // field-vchar, SP, HTAB: RFC 9110 §5.5
+	isHost      [256]bool // reg-name, IP-literal and port characters, RFC 3986 §3.2.2
+	isPlainHost [256]bool // letters, digits, '.', '-': the usual host name
+	targetCls   [256]uint8
+	hexVal      [256]int8
 )
 
 // Target byte classes. Any VCHAR except '#' may appear in a request-target:
@@ -37,6 +41,7 @@ func init() {
 		alnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 		isToken[c] = alnum
 		isHost[c] = alnum
+		isPlainHost[c] = alnum || c == '.' || c == '-'
 		isValue[c] = c == '\t' || c >= 0x20 && c != 0x7f
 		if c > 0x20 && c < 0x7f && c != '#' {
 			targetCls[c] = tgtPlain
@@ -58,40 +63,99 @@ const (
 )
 
 // scanValue returns the index of the first byte at or after i that may not
-// appear in a field value, or len(b). Eight bytes at a time it tests for any
-// byte below 0x20 or equal to DEL (bit tricks from "Bit Twiddling Hacks",
-// hasless and haszero); HTAB is legal but below 0x20, so a word holding one
-// falls back to the byte loop.
+// appear in a field value, or len(b). Eight bytes at a time it marks every
+// byte that is neither obs-text (high bit set) nor, in its low seven bits l,
+// within 0x20..0x7E: l+0x60 carries into bit 7 exactly when l >= 0x20, and
+// l+0x01 exactly when l == 0x7F; no sum carries out of its byte, so the
+// lowest mark is the first bad byte. HTAB is legal though below 0x20: the
+// scan steps over it and goes on.
 func scanValue(b []byte, i int) int {
-	for len(b)-i >= 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		ctl := (x - lsb*0x20) &^ x & msb
-		y := x ^ (lsb * 0x7f)
-		del := (y - lsb) &^ y & msb
-		if ctl|del != 0 {
-			break
+	// Masks in variables rather than constants stay in registers; the
+	// compiler rebuilds constants inside the loop.
+	hi, k60, k01 := swarHigh, swar60, swar01
+	v := b[i:]
+	for len(v) >= 8 {
+		x := binary.LittleEndian.Uint64(v)
+		l := x &^ hi
+		bad := ^(((l + k60) &^ (l + k01)) | x) & hi
+		if bad != 0 {
+			k := bits.TrailingZeros64(bad) >> 3
+			if v[k] != '\t' {
+				return len(b) - len(v) + k
+			}
+			v = v[k+1:]
+			continue
 		}
-		i += 8
+		v = v[8:]
 	}
-	for i < len(b) && isValue[b[i]] {
-		i++
+	for len(v) > 0 && isValue[v[0]] {
+		v = v[1:]
 	}
-	return i
+	return len(b) - len(v)
+}
+
+var swarHigh, swar60, swar01 uint64 = msb, lsb * 0x60, lsb
+
+// scanToken returns the index of the first byte at or after i that is not
+// a tchar, or len(b). A range loop needs no bounds checks.
+func scanToken(b []byte, i int) int {
+	for k, c := range b[i:] {
+		if !isToken[c] {
+			return i + k
+		}
+	}
+	return len(b)
 }
 
 // lowerEq reports whether b equals lower, which must be lowercase ASCII
 // letters, digits and '-', ignoring the case of b. OR-ing 0x20 maps only
-// 'A'-'Z' onto 'a'-'z', and '-' only from CR, which no token holds.
+// 'A'-'Z' onto 'a'-'z', '-' only from CR and digits only from controls,
+// none of which a token or a field value holds; so eight bytes compare at
+// once, the last word overlapping the one before when the length is not a
+// multiple of eight.
 func lowerEq(b []byte, lower string) bool {
-	if len(b) != len(lower) {
+	n := len(b)
+	if n != len(lower) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
+	switch {
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			if le64(b[i:])|fold64 != le64s(lower[i:]) {
+				return false
+			}
+		}
+		return le64(b[n-8:])|fold64 == le64s(lower[n-8:])
+	case n >= 4:
+		return le32(b)|fold32 == le32s(lower) && le32(b[n-4:])|fold32 == le32s(lower[n-4:])
+	}
+	for i := 0; i < n; i++ {
 		if b[i]|0x20 != lower[i] {
 			return false
 		}
 	}
 	return true
+}
+
+const (
+	fold64 = lsb * 0x20
+	fold32 = 0x20202020
+)
+
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+// le64s and le32s read a string as le64 and le32 read bytes; with a
+// constant argument they fold to constants.
+func le64s(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func le32s(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 func trimOWS(b []byte) []byte {
