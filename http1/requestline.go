@@ -177,7 +177,7 @@ var slashPath = []byte("/")
 
 // validAuthority checks uri-host [ ":" port ] (RFC 3986 §3.2.2, §3.2.3):
 // a bracketed IP-literal, or a non-empty reg-name or IPv4 address made of
-// unreserved, sub-delims and pct-encoded characters; then ":" and digits,
+// unreserved and sub-delims characters; then ":" and digits,
 // which needPort requires (authority-form, RFC 9112 §3.2.3). A table of
 // allowed bytes alone would pass "a:b" or "a:1:2", which RFC 9112 §3.2
 // makes a 400 in Host and a router might split differently than we do.
@@ -190,13 +190,13 @@ func validAuthority(a []byte, needPort bool) bool {
 		}
 	} else {
 		for i < len(a) && a[i] != ':' {
-			switch c := a[i]; {
-			case c == '%':
-				if len(a)-i < 3 || hexVal[a[i+1]] < 0 || hexVal[a[i+2]] < 0 {
-					return false
-				}
-				i += 2
-			case !isHost[c] || c == '[' || c == ']':
+			// RFC 3986 lets a reg-name hold pct-encoded octets,
+			// but an HTTP host is a DNS name (IDNs travel as
+			// punycode) or an IP address. An escape could only hide
+			// a NUL, '/' or '@' that another party decodes and
+			// routes on differently, so we refuse any '%' (net/url
+			// refuses escaped ASCII too).
+			if c := a[i]; !isHost[c] || c == '[' || c == ']' || c == '%' {
 				return false
 			}
 			i++
