@@ -304,19 +304,18 @@ func authorityChars(d *dispute) bool {
 // target and in Host, since an HTTP host is a DNS name (IDNs as punycode)
 // or an IP literal, and an escape could only hide a byte (NUL, '/', '@')
 // that another party decodes and routes on differently. With every '%'
-// replaced by a letter, http1 must accept the request: the escape was the
-// only fault.
+// replaced by a letter, http1 must get past this refusal: the escape was the
+// cause of this refusal.
 func hostPctEncoded(d *dispute) bool {
 	if !d.weRefuse("invalid request-target") && !d.weRefuse("invalid Host header") &&
-		!d.weRefuse("request-target form not allowed for this method") {
+		!d.weRefuse("request-target form not allowed for this method") ||
+		!bytes.Contains(d.In, []byte("%")) {
 		return false
 	}
-	end := bytes.Index(d.In, []byte("\r\n\r\n"))
-	if end < 0 || !bytes.Contains(d.In[:end], []byte("%")) {
-		return false
-	}
-	fixed := bytes.ReplaceAll(d.In[:end+4], []byte("%"), []byte("x"))
-	return len(runConn(http1.Limits{}, fixed, nil).Msgs) > 0
+	// With the escapes gone, the request must get past this refusal:
+	// accepted, or refused later for another reason.
+	out := runConn(http1.Limits{}, bytes.ReplaceAll(d.In, []byte("%"), []byte("x")), nil)
+	return len(out.Msgs) > 0 || out.Reason != d.Ours.Reason
 }
 
 // hostSyntax: net/http checks only that each byte of Host may appear in
