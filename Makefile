@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 60s
-ADDR ?= :8080
+ADDR ?= 127.0.0.1:8080
+ARGS ?=
 
 .PHONY: all build run test vet fmt-check fuzz bench-micro clean
 
@@ -13,7 +14,7 @@ build:
 
 run:
 	$(GO) build -o bin/bench-server ./cmd/bench-server
-	./bin/bench-server -addr $(ADDR)
+	./bin/bench-server -addr $(ADDR) $(ARGS)
 
 # test: vet, formatting, then every test (fuzz targets run over their seed
 # corpus as ordinary tests) under the race detector.
