@@ -41,10 +41,12 @@ type bodyPipe interface {
 	End(trailers []http1.Header, err error)
 }
 
-// skipBody consumes a body nobody reads. If it is not all in b, the rest is
-// discarded as it arrives. A body the client only sends after a 100
-// (Continue) we did not send may or may not come: the framing is in doubt,
-// so the connection ends after the answer (RFC 9110 §10.1.1).
+// skipBody consumes the body of a request whose answer does not need it,
+// before that answer is written: what is in b now, the rest as it arrives.
+// A client that sent Expect: 100-continue and is still holding its body
+// back may or may not send it once it sees an answer without a 100, so the
+// framing is in doubt: the answer says Connection: close and the connection
+// ends after it (RFC 9110 §10.1.1).
 func (c *conn) skipBody(b []byte, h *head) int {
 	r := &c.l.req.Request
 	if !r.HasBody() {
@@ -53,12 +55,17 @@ func (c *conn) skipBody(b []byte, h *head) int {
 	if !r.Chunked && int64(len(b)) >= r.ContentLength {
 		return int(r.ContentLength)
 	}
-	if r.ExpectContinue {
-		c.closing = true
-		return len(b)
-	}
+	expect := r.ExpectContinue
 	c.startBody(sinkDiscard)
-	return c.feedBody(b)
+	n := c.feedBody(b)
+	if c.body.active && expect {
+		c.endBody()
+		c.closing, n = true, len(b)
+	}
+	if c.closing {
+		h.conn = connClose // the body was malformed, or held back
+	}
+	return n
 }
 
 // loopHandler runs a loop handler at once when its body (if any) is all
@@ -183,7 +190,9 @@ func (c *conn) bodyFailed(err error) {
 		bd.buf = nil
 		c.refuse(err)
 	default:
-		c.refuse(err)
+		// The request was answered already; a malformed body only
+		// means nothing after it can be framed.
+		c.closing = true
 	}
 }
 

@@ -29,6 +29,7 @@ const (
 	DefaultReadBufferBytes = 64 << 10
 	DefaultMaxPipeline     = 64
 	DefaultOutputHighWater = 256 << 10
+	DefaultMaxPausedInput  = 512 << 10
 	DefaultFallbackWorkers = 10000
 	DefaultShutdownTimeout = 10 * time.Second
 )
@@ -63,6 +64,11 @@ type Config struct {
 	// OutputHighWater is the unsent output, per connection, past which
 	// the engine stops parsing that connection's requests.
 	OutputHighWater int
+	// MaxPausedInput bounds the unparsed input a connection may hold
+	// while its parsing is paused (MaxPipeline or OutputHighWater). gnet
+	// keeps reading sockets whatever the engine does, so TCP flow
+	// control never slows such a client; past this bound it is closed.
+	MaxPausedInput int
 
 	// MaxConns bounds open connections; past it new ones are closed at
 	// accept. 0 means 90% of the process's file descriptor limit.
@@ -123,6 +129,11 @@ func (c Config) withDefaults() Config {
 	if c.OutputHighWater <= 0 {
 		c.OutputHighWater = DefaultOutputHighWater
 	}
+	if c.MaxPausedInput <= 0 {
+		c.MaxPausedInput = DefaultMaxPausedInput
+	}
+	// A head still arriving is unparsed input too: never close for that.
+	c.MaxPausedInput = max(c.MaxPausedInput, 2*c.Limits.MaxHeaderBytes)
 	if c.MaxConns <= 0 {
 		c.MaxConns = defaultMaxConns()
 	}

@@ -26,6 +26,7 @@ type conn struct {
 	body body // the body of the current request, while it arrives
 
 	closing   bool // answer nothing more; close once every response is out
+	blocked   bool // in l.blocked, paused by output backpressure
 	shutWr    bool // our side is shut; waiting for the client's EOF
 	closed    atomic.Bool
 	deadline  int64 // coarse unix nanoseconds; see sweep.go
@@ -38,6 +39,7 @@ type conn struct {
 	written uint64                  // bytes handed to gnet in all
 	mirror  []byte                  // the tail of those gnet has not sent
 	drainer atomic.Pointer[drainer] // set once the client half-closed
+	eof     *eofInput               // the input left when the client half-closed
 }
 
 // traffic serves whatever the connection has: first responses that became
@@ -49,6 +51,30 @@ func (c *conn) traffic() gnet.Action {
 	l.out = l.out[:0]
 	c.flushQueue()
 	buf, _ := c.gc.Peek(-1)
+	heads := l.n.requests
+	off := c.consume(buf)
+	if off > 0 {
+		_, _ = c.gc.Discard(off)
+	}
+	paused := len(buf) - off
+	if paused > 0 && !c.acceptsMore() {
+		l.block(c) // output backpressure: resume once it drains
+	}
+	c.setPhase(paused > 0, l.n.requests != heads)
+	if paused > l.s.cfg.MaxPausedInput {
+		// Paused by backpressure and still sending: gnet reads the
+		// socket whatever we do, so the only bound on what such a
+		// client costs is to close it (see Config.MaxPausedInput).
+		l.stats.overflowed.Add(1)
+		c.finish()
+		return gnet.Close
+	}
+	return c.finish()
+}
+
+// consume serves as much of buf as it may: bodies in progress, then
+// requests while backpressure allows. It returns the bytes consumed.
+func (c *conn) consume(buf []byte) int {
 	off := 0
 	for off < len(buf) {
 		if c.body.active {
@@ -74,20 +100,21 @@ func (c *conn) traffic() gnet.Action {
 		}
 		off += n
 	}
-	if off > 0 {
-		l.n.bytesIn += uint64(off)
-		_, _ = c.gc.Discard(off)
-	}
-	c.setPhase(off < len(buf))
-	return c.finish()
+	c.l.n.bytesIn += uint64(off)
+	return off
 }
 
 // acceptsMore reports whether another request may be parsed now: not when
 // too many answers are owed or too much output is unsent (backpressure).
 func (c *conn) acceptsMore() bool {
 	cfg := &c.l.s.cfg
-	return !c.closing && c.queued < cfg.MaxPipeline &&
-		(c.gc.OutboundBuffered() < cfg.OutputHighWater)
+	if c.closing || c.queued >= cfg.MaxPipeline {
+		return false
+	}
+	if c.eof != nil {
+		return c.eof.queuedBytes < cfg.OutputHighWater // gnet's side is gone
+	}
+	return c.gc.OutboundBuffered()+len(c.l.out) < cfg.OutputHighWater
 }
 
 // step serves the request at the start of b and returns the bytes
@@ -108,21 +135,31 @@ func (c *conn) step(b []byte) int {
 	rt, path := l.s.rt.Lookup(req.Method, req.Path)
 	switch {
 	case rt != nil && rt.Static != nil:
+		k := c.skipBody(b[n:], &h)
 		s := rt.Static
 		c.answer(func(dst []byte) []byte { return appendStatic(dst, s.Response(false), len(s.Body), &h) }, 200)
-		return n + c.skipBody(b[n:], &h)
+		return n + k
 	case rt != nil:
 		return c.loopHandler(b, n, rt.Handler, &h)
 	case path != nil:
+		k := c.skipBody(b[n:], &h)
 		c.answer(func(dst []byte) []byte {
 			return appendPlain(dst, 405, "Method Not Allowed", "Allow: "+path.Allow+"\r\n", &h)
 		}, 405)
-		return n + c.skipBody(b[n:], &h)
+		return n + k
+	case req.Form == http1.AsteriskForm:
+		// "OPTIONS *" asks about the server, not a resource (RFC 9110
+		// §9.3.7); like http.Server, answer it here unless a route
+		// for "*" was registered.
+		k := c.skipBody(b[n:], &h)
+		c.answer(func(dst []byte) []byte { return appendEmpty(dst, 200, &h) }, 200)
+		return n + k
 	case l.s.cfg.Fallback != nil:
 		return c.fallback(b, n, &h)
 	}
+	k := c.skipBody(b[n:], &h)
 	c.answer(func(dst []byte) []byte { return appendPlain(dst, 404, "Not Found", "", &h) }, 404)
-	return n + c.skipBody(b[n:], &h)
+	return n + k
 }
 
 // headFor decides what every response to r shares, and whether the
@@ -144,7 +181,7 @@ func (c *conn) headFor(r *http1.Request) head {
 // the responses still being produced.
 func (c *conn) answer(write func([]byte) []byte, status int) {
 	c.l.n.count(status)
-	if c.head == nil {
+	if c.head == nil && c.eof == nil {
 		c.l.out = write(c.l.out)
 		return
 	}
@@ -152,6 +189,9 @@ func (c *conn) answer(write func([]byte) []byte, status int) {
 	s.buf = write(s.buf)
 	s.done = true
 	c.enqueue(s)
+	if c.eof != nil {
+		c.eof.queuedBytes += len(s.buf)
+	}
 }
 
 // refuse answers a request the parser rejected and ends the connection.
@@ -200,7 +240,9 @@ func (c *conn) endOutput() {
 	c.shutWr = true
 	if unix.Shutdown(c.gc.Fd(), unix.SHUT_WR) != nil {
 		c.close()
+		return
 	}
+	c.setPhase(false, false) // the linger timeout now runs
 }
 
 // close closes the connection now, on the loop.

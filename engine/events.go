@@ -37,7 +37,7 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c.p.Reset(s.cfg.Limits)
 	gc.SetContext(c)
 	l.add(c)
-	c.setPhase(false)
+	c.setPhase(false, true)
 	return nil, gnet.None
 }
 
@@ -65,7 +65,6 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	c.l.remove(c)
 	c.l.s.conns.Add(-1)
-	c.endBody()
 	if c.handOff(err) {
 		// Like net/http, tell handlers the client went away (their
 		// contexts end), but deliver whatever they still answer.
@@ -76,6 +75,7 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 		}
 		return gnet.None
 	}
+	c.endBody()
 	c.closed.Store(true)
 	c.dropQueue()
 	return gnet.None

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -17,6 +18,12 @@ import (
 // remaining responses in order with blocking writes on Go's own poller, then
 // closes it.
 //
+// Requests the client sent but the engine had not parsed yet (paused by
+// backpressure) are answered too: OnClose copies the unparsed input, and
+// whenever the drainer has written everything queued it has the loop parse
+// the next part of it, as many requests as backpressure would allow, their
+// answers going into the queue. The copy is bounded by MaxPausedInput.
+//
 // Two details make this exact. OnClose runs before gnet's final flush and
 // close, so we keep our own duplicate of the socket (dup(2)) and start the
 // drainer from a loop task, which runs after gnet closed its descriptor.
@@ -27,12 +34,51 @@ import (
 
 // drainer owns a half-closed connection's socket after gnet let it go.
 type drainer struct {
-	c     *conn
-	fd    int
-	tail  []byte // bytes gnet's outbound held at OnClose
-	base  uint64 // bytes the kernel had accepted before those
-	poke  chan struct{}
-	write time.Duration
+	c       *conn
+	fd      int
+	tail    []byte // bytes gnet's outbound held at OnClose
+	base    uint64 // bytes the kernel had accepted before those
+	poke    chan struct{}
+	stepped chan struct{} // the loop parsed more of the input left
+	write   time.Duration
+}
+
+// eofInput is the input a half-closed connection left unparsed, owned by
+// the engine from OnClose on.
+type eofInput struct {
+	buf         []byte
+	off         int
+	queuedBytes int // answers queued by the current step, for backpressure
+}
+
+// takeEOFInput copies what gnet still holds unparsed and serves as much of
+// it as backpressure allows, the answers going to the queue. It runs in
+// OnClose, while gnet's buffers and the peer address are still valid.
+func (c *conn) takeEOFInput() {
+	buf, _ := c.gc.Peek(-1)
+	if c.remote == "" {
+		if ra := c.gc.RemoteAddr(); ra != nil {
+			c.remote = ra.String()
+		}
+	}
+	c.eof = &eofInput{buf: bytes.Clone(buf)}
+	c.eofStep()
+}
+
+// eofStep, on the loop, parses the next part of the input left.
+func (c *conn) eofStep() {
+	e := c.eof
+	e.queuedBytes = 0
+	e.off += c.consume(e.buf[e.off:])
+	c.l.flushCounts()
+	if c.body.active && e.off == len(e.buf) {
+		c.endBody() // its end will never come
+	}
+}
+
+// eofPending reports whether unparsed input is left to serve.
+func (c *conn) eofPending() bool {
+	return c.eof != nil && c.eof.off < len(c.eof.buf) && !c.closing
 }
 
 // write hands the batch to gnet, keeping the mirror of unsent bytes.
@@ -62,8 +108,12 @@ func (c *conn) trimMirror(n int) {
 // handOff starts draining if the client half-closed with answers owed. It
 // runs in OnClose and reports whether it took the connection over.
 func (c *conn) handOff(err error) bool {
+	if !errors.Is(err, io.EOF) {
+		return false
+	}
+	c.takeEOFInput()
 	ob := c.gc.OutboundBuffered()
-	if (c.head == nil && ob == 0) || !errors.Is(err, io.EOF) {
+	if c.head == nil && ob == 0 && !c.eofPending() {
 		return false
 	}
 	fd, derr := c.gc.Dup()
@@ -73,10 +123,11 @@ func (c *conn) handOff(err error) bool {
 	c.trimMirror(ob)
 	d := &drainer{
 		c: c, fd: fd,
-		tail:  append([]byte(nil), c.mirror[len(c.mirror)-ob:]...),
-		base:  c.written - uint64(ob),
-		poke:  make(chan struct{}, 1),
-		write: c.l.s.cfg.Timeouts.Write,
+		tail:    append([]byte(nil), c.mirror[len(c.mirror)-ob:]...),
+		base:    c.written - uint64(ob),
+		poke:    make(chan struct{}, 1),
+		stepped: make(chan struct{}, 1),
+		write:   c.l.s.cfg.Timeouts.Write,
 	}
 	c.drainer.Store(d)
 	c.l.stats.drained.Add(1)
@@ -113,10 +164,21 @@ func (d *drainer) run() {
 	if !d.send(nc, d.tail[k:]) {
 		return
 	}
-	for s := d.c.head; s != nil; s = d.c.head {
+	for {
+		if !d.writeQueue(nc) || !d.c.eofPending() || !d.step() {
+			return
+		}
+	}
+}
+
+// writeQueue writes every owed response, in order, as it is produced. It
+// reports false when the connection must end.
+func (d *drainer) writeQueue(nc net.Conn) bool {
+	c := d.c
+	for s := c.head; s != nil; s = c.head {
 		p, done, closeConn := d.take(s)
 		if len(p) > 0 && !d.send(nc, p) {
-			return
+			return false
 		}
 		if !done {
 			if len(p) == 0 {
@@ -124,10 +186,34 @@ func (d *drainer) run() {
 			}
 			continue
 		}
-		d.c.head = s.next
-		if closeConn {
-			return
+		c.head = s.next
+		if c.head == nil {
+			c.tail = nil
 		}
+		c.queued--
+		if closeConn {
+			return false
+		}
+	}
+	return true
+}
+
+// step has the loop parse more of the input left, and waits for it. The
+// queue is empty meanwhile, so the loop is the only one touching it.
+func (d *drainer) step() bool {
+	c := d.c
+	err := c.l.execute(func(*loop) {
+		c.eofStep()
+		d.stepped <- struct{}{}
+	})
+	if err != nil {
+		return false
+	}
+	select {
+	case <-d.stepped:
+		return true
+	case <-c.l.s.baseCtx.Done():
+		return false // the engine stopped; its loops run no more tasks
 	}
 }
 

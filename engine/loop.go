@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -18,8 +19,9 @@ type loop struct {
 	resp Response // the loop handlers' response builder
 	n    counts   // this batch's counters, added to stats once per batch
 
-	conns   []*conn // every open connection, for the sweep
-	blocked []*conn // paused by output backpressure; the sweep wakes them
+	conns    []*conn // every open connection, for the sweep
+	blocked  []*conn // paused by output backpressure; the sweeper wakes them
+	blockedN atomic.Int32
 
 	stats loopStats
 }
@@ -34,6 +36,31 @@ func (l *loop) execute(fn func(*loop)) error {
 		fn(l)
 		return nil
 	}))
+}
+
+// block records a connection paused by output backpressure, for the
+// sweeper to resume; blockedN lets the sweeper see from its goroutine that
+// there is something to resume.
+func (l *loop) block(c *conn) {
+	if !c.blocked {
+		c.blocked = true
+		l.blocked = append(l.blocked, c)
+		l.blockedN.Store(int32(len(l.blocked)))
+	}
+}
+
+// resume wakes every paused connection; traffic pauses again whichever is
+// still over its high-water mark.
+func (l *loop) resume() {
+	for _, c := range l.blocked {
+		c.blocked = false
+		if !c.closed.Load() {
+			c.wake()
+		}
+	}
+	clear(l.blocked)
+	l.blocked = l.blocked[:0]
+	l.blockedN.Store(0)
 }
 
 func (l *loop) add(c *conn) {

@@ -68,7 +68,7 @@ func (c *conn) flushQueue() {
 		s.mu.Lock()
 		if len(c.l.out)+c.gc.OutboundBuffered() >= high && len(s.buf) > 0 {
 			s.mu.Unlock()
-			c.l.blocked = append(c.l.blocked, c)
+			c.l.block(c)
 			return
 		}
 		c.l.out = append(c.l.out, s.buf...)

@@ -79,6 +79,15 @@ func appendPlain(dst []byte, status int, msg, extra string, h *head) []byte {
 	return dst
 }
 
+// appendEmpty writes a response without content: Content-Length: 0.
+func appendEmpty(dst []byte, status int, h *head) []byte {
+	dst = http1.AppendStatusLine(dst, status)
+	dst = h.appendCommon(dst)
+	dst = append(dst, "Content-Length: 0\r\n"...)
+	dst = h.appendConnection(dst)
+	return append(dst, "\r\n"...)
+}
+
 // appendParseError answers a request the parser refused. The connection is
 // always closed afterwards: the framing of whatever follows is in doubt.
 func appendParseError(dst []byte, err error, h *head) []byte {

@@ -107,6 +107,7 @@ func newServer(cfg Config, routes *Routes) (*Server, error) {
 			Date:       s.dates.Load,
 			Limits:     cfg.Limits,
 			Logger:     cfg.Logger,
+			Closing:    s.draining.Load,
 		})
 	}
 	return s, nil
@@ -148,6 +149,7 @@ func (s *Server) startGnet() error {
 		return err
 	}
 	s.closeReservation()
+	clock.Store(time.Now().UnixNano()) // deadlines set before the first tick
 	s.sweepEnd = make(chan struct{})
 	go s.sweeper(s.sweepEnd)
 	return nil

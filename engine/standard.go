@@ -33,10 +33,15 @@ func (s *Server) startStandard() error {
 	st.srv = &http.Server{
 		Handler:           st.handler(s),
 		ReadHeaderTimeout: positive(t.Header),
-		IdleTimeout:       positive(t.Idle),
-		WriteTimeout:      positive(t.Write),
-		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
+		// net/http has one deadline for the head and body together.
+		ReadTimeout:    positive(t.Header) + positive(t.Body),
+		IdleTimeout:    positive(t.Idle),
+		WriteTimeout:   positive(t.Write),
+		MaxHeaderBytes: s.cfg.Limits.MaxHeaderBytes,
+		// "OPTIONS *" is answered by our handler, as the engine does,
+		// so that both modes send the same fields.
+		DisableGeneralOptionsHandler: true,
+		BaseContext:                  func(net.Listener) context.Context { return s.baseCtx },
 	}
 	s.std = st
 	go func() {
@@ -86,13 +91,37 @@ func (st *standard) handler(s *Server) http.Handler {
 		case p != nil:
 			w.Header().Set("Allow", p.Allow)
 			plain(w, 405, "Method Not Allowed")
+		case r.RequestURI == "*":
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(200)
 		case s.cfg.Fallback != nil:
 			st.fallback.Add(1)
+			if !limitBody(w, r, s.cfg.Limits.MaxBodyBytes) {
+				return
+			}
 			s.cfg.Fallback.ServeHTTP(w, r)
 		default:
 			plain(w, 404, "Not Found")
 		}
 	})
+}
+
+// limitBody applies Limits.MaxBodyBytes as the engine's parser does: a
+// declared length over it is refused with 413 and the connection closed;
+// a chunked body is cut at the limit with an *http.MaxBytesError. A body
+// behind Expect: 100-continue keeps net/http's own reader, whose type
+// net/http checks to decide on the 100 and on closing (its chunked length
+// is then not capped in this mode).
+func limitBody(w http.ResponseWriter, r *http.Request, max int64) bool {
+	if r.ContentLength > max {
+		w.Header().Set("Connection", "close")
+		plain(w, 413, "request body too large")
+		return false
+	}
+	if r.ContentLength < 0 && r.Header.Get("Expect") == "" {
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+	}
+	return true
 }
 
 func plain(w http.ResponseWriter, status int, msg string) {

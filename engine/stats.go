@@ -16,22 +16,26 @@ type Stats struct {
 	// HalfClosed counts connections whose owed answers were written
 	// after the client shut its side (see handoff.go).
 	HalfClosed uint64
+	// Overflowed counts connections closed for holding more than
+	// Config.MaxPausedInput of unparsed input while paused.
+	Overflowed uint64
 }
 
 // loopStats are one loop's counters. Only that loop writes them; padding
 // keeps each loop's counters off the other loops' cache lines.
 type loopStats struct {
-	_         [64]byte
-	open      atomic.Int64
-	accepted  atomic.Uint64
-	requests  atomic.Uint64
-	bytesIn   atomic.Uint64
-	bytesOut  atomic.Uint64
-	responses [6]atomic.Uint64
-	refused   atomic.Uint64
-	fallback  atomic.Uint64
-	drained   atomic.Uint64
-	_         [64]byte
+	_          [64]byte
+	open       atomic.Int64
+	accepted   atomic.Uint64
+	requests   atomic.Uint64
+	bytesIn    atomic.Uint64
+	bytesOut   atomic.Uint64
+	responses  [6]atomic.Uint64
+	refused    atomic.Uint64
+	fallback   atomic.Uint64
+	drained    atomic.Uint64
+	overflowed atomic.Uint64
+	_          [64]byte
 }
 
 // counts accumulate during one batch, in plain fields, and are added to
@@ -86,6 +90,7 @@ func (s *Server) Stats() Stats {
 		st.Refused += ls.refused.Load()
 		st.Fallback += ls.fallback.Load()
 		st.HalfClosed += ls.drained.Load()
+		st.Overflowed += ls.overflowed.Load()
 		for k := range st.Responses {
 			st.Responses[k] += ls.responses[k].Load()
 		}

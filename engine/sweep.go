@@ -27,9 +27,10 @@ var clock atomic.Int64
 func init() { clock.Store(time.Now().UnixNano()) }
 
 // setPhase records what the connection now waits for, and its deadline.
-// A deadline is set when a phase begins and is not pushed back by
-// progress: a client that sends one byte a second still times out.
-func (c *conn) setPhase(partial bool) {
+// A deadline is set when a phase begins and is not pushed back by bytes
+// trickling in: a client that sends one byte a second still times out.
+// newRequest says a request head was parsed since the last call.
+func (c *conn) setPhase(partial, newRequest bool) {
 	t := &c.l.s.cfg.Timeouts
 	var p phase
 	var d time.Duration
@@ -45,7 +46,9 @@ func (c *conn) setPhase(partial bool) {
 	default:
 		p, d = phaseIdle, t.Idle
 	}
-	if p == c.phase && c.deadline != 0 && p != phaseIdle {
+	// A deadline runs per request: it is kept while the same head or
+	// body is still arriving, and starts again with the next request.
+	if p == c.phase && c.deadline != 0 && p != phaseIdle && !newRequest {
 		return
 	}
 	if p == phaseIdle {
@@ -71,17 +74,37 @@ func (s *Server) sweepInterval() time.Duration {
 	return max(d, 10*time.Millisecond)
 }
 
-// sweeper advances the clock and has every loop sweep its connections.
+// resumeInterval is how often the sweeper looks for connections paused by
+// output backpressure. gnet reports no "output drained" event, so this tick
+// is what restarts a paused connection; it only costs work on loops that
+// have one.
+const resumeInterval = 5 * time.Millisecond
+
+// sweeper advances the clock, resumes paused connections, and has every
+// loop sweep its connections.
 func (s *Server) sweeper(stop chan struct{}) {
-	t := time.NewTicker(s.sweepInterval())
+	full := s.sweepInterval()
+	t := time.NewTicker(resumeInterval)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
 			clock.Store(now.UnixNano())
-			s.eachLoop((*loop).sweep)
+			if now.Sub(last) >= full {
+				last = now
+				s.eachLoop((*loop).sweep)
+				continue
+			}
+			s.mu.Lock()
+			for _, l := range s.loops {
+				if l.blockedN.Load() > 0 {
+					_ = l.execute((*loop).resume)
+				}
+			}
+			s.mu.Unlock()
 		}
 	}
 }
@@ -94,17 +117,23 @@ func (l *loop) sweep() {
 	write := int64(l.s.cfg.Timeouts.Write)
 	for k := len(l.conns) - 1; k >= 0; k-- {
 		c := l.conns[k]
+		out := c.gc.OutboundBuffered()
+		if out > 0 && c.phase == phaseIdle {
+			// Still sending the last answer: not idle yet. The
+			// write timeout below watches a reader that stalls.
+			c.deadline = now + int64(l.s.cfg.Timeouts.Idle)
+			c.idleSince = now
+		}
 		if c.deadline != 0 && now > c.deadline {
 			c.close()
 			continue
 		}
-		out := c.gc.OutboundBuffered()
 		switch {
 		case out == 0:
 			c.stalledSince = 0
 			if c.closing && c.head == nil && !c.body.active && !c.shutWr {
 				c.endOutput()
-				c.setPhase(false)
+				c.setPhase(false, false)
 			}
 		case out != c.lastOut:
 			c.stalledSince = now
@@ -114,11 +143,5 @@ func (l *loop) sweep() {
 		}
 		c.lastOut = out
 	}
-	blocked := l.blocked
-	l.blocked = l.blocked[:0]
-	for _, c := range blocked {
-		if !c.closed.Load() {
-			c.wake()
-		}
-	}
+	l.resume()
 }

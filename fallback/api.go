@@ -30,6 +30,10 @@ type Config struct {
 	Date       func() []byte // the current IMF-fixdate (29 bytes, immutable)
 	Limits     http1.Limits
 	Logger     *slog.Logger // nil: discard
+	// Closing reports whether the server is shutting down; a response
+	// whose header is written then ends its connection, as net/http
+	// does once Shutdown began. nil: never.
+	Closing func() bool
 
 	// DisableGeneralOptionsHandler passes "OPTIONS *" requests to Handler.
 	// By default they are answered 200 with Content-Length: 0 without

@@ -22,13 +22,14 @@ const DefaultWorkers = 10000
 // on its own goroutine, at most Config.Workers at once. It is safe for
 // concurrent use; the engine makes one per server.
 type Bridge struct {
-	h    http.Handler
-	sem  chan struct{} // one token per running handler
-	srv  string        // Server field value; "" omits it
-	date func() []byte
-	lim  http1.Limits
-	log  *slog.Logger
-	opts bool // answer "OPTIONS *" like net/http's globalOptionsHandler
+	h       http.Handler
+	sem     chan struct{} // one token per running handler
+	srv     string        // Server field value; "" omits it
+	date    func() []byte
+	lim     http1.Limits
+	log     *slog.Logger
+	opts    bool // answer "OPTIONS *" like net/http's globalOptionsHandler
+	closing func() bool
 
 	waiting atomic.Int64 // goroutines waiting for a worker token
 	running atomic.Int64 // handlers running now
@@ -39,13 +40,14 @@ type Bridge struct {
 func New(cfg Config) *Bridge {
 	cfg = cfg.withDefaults()
 	b := &Bridge{
-		h:    cfg.Handler,
-		sem:  make(chan struct{}, cfg.Workers),
-		srv:  cfg.ServerName,
-		date: cfg.Date,
-		lim:  cfg.Limits,
-		log:  cfg.Logger,
-		opts: !cfg.DisableGeneralOptionsHandler,
+		h:       cfg.Handler,
+		sem:     make(chan struct{}, cfg.Workers),
+		srv:     cfg.ServerName,
+		date:    cfg.Date,
+		lim:     cfg.Limits,
+		log:     cfg.Logger,
+		opts:    !cfg.DisableGeneralOptionsHandler,
+		closing: cfg.Closing,
 	}
 	if !http1.ValidHeaderValue(b.srv) {
 		// A Server value with a CR or LF would let configuration inject
@@ -55,6 +57,9 @@ func New(cfg Config) *Bridge {
 	}
 	return b
 }
+
+// shuttingDown reports whether responses must end their connections now.
+func (b *Bridge) shuttingDown() bool { return b.closing != nil && b.closing() }
 
 func (c Config) withDefaults() Config {
 	if c.Handler == nil {
@@ -224,14 +229,14 @@ func (b *Bridge) refuse(j *Job, err error) outcome {
 	if j.Body != nil {
 		j.Body.Close()
 	}
-	buf := b.appendPlain(nil, status, false)
+	buf := b.appendPlain(nil, status, false, "close")
 	_ = j.Out.Send(buf) // on failure the connection is gone anyway
 	return outcome{status: status, closeConn: true}
 }
 
 // appendPlain appends a complete text/plain response for status, like
-// http.Error writes, that ends the connection.
-func (b *Bridge) appendPlain(dst []byte, status int, isHEAD bool) []byte {
+// http.Error writes; conn, if not empty, is its Connection field.
+func (b *Bridge) appendPlain(dst []byte, status int, isHEAD bool, conn string) []byte {
 	text := http1.StatusText(status)
 	dst = http1.AppendStatusLine(dst, status)
 	dst = b.appendDate(dst)
@@ -241,7 +246,9 @@ func (b *Bridge) appendPlain(dst []byte, status int, isHEAD bool) []byte {
 	dst = http1.AppendHeader(dst, "Content-Type", "text/plain; charset=utf-8")
 	dst = http1.AppendHeader(dst, "X-Content-Type-Options", "nosniff")
 	dst = http1.AppendContentLength(dst, int64(len(text)+1))
-	dst = http1.AppendHeader(dst, "Connection", "close")
+	if conn != "" {
+		dst = http1.AppendHeader(dst, "Connection", conn)
+	}
 	dst = append(dst, "\r\n"...)
 	if !isHEAD {
 		dst = append(dst, text...)

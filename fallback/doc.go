@@ -10,7 +10,9 @@
 // connection goes away while it waits is dropped unanswered), parsing the
 // head again with http1.Parser, building the *http.Request, running the
 // handler, formatting the response and calling Output.Finish. A panic in the
-// handler is recovered there; the process never crashes because of one.
+// handler is recovered there; the process never crashes because of one. If
+// nothing of the response was sent, a 500 replaces it and the connection
+// carries on; otherwise the connection is cut mid-response.
 //
 // # How long data lives
 //
@@ -70,7 +72,7 @@
 // HTTP/1.0 clients, and therefore send "Connection: close" when closing;
 // no 1xx is sent to an HTTP/1.0 client; a value with a control byte other
 // than CR or LF is dropped rather than written raw; a panic before anything
-// was sent answers 500 instead of closing silently; an unread request body
+// was sent answers 500 and keeps the connection instead of closing silently; an unread request body
 // never forces the connection closed, since the engine discards it (within
 // its body limit); the request context carries no http.ServerContextKey or
 // http.LocalAddrContextKey; reason phrases come from http1.StatusText.

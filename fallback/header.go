@@ -80,6 +80,7 @@ func (w *response) commit(p []byte) {
 
 // decideConnection applies net/http's keep-alive rules for the request.
 func (w *response) decideConnection(h http.Header, x *extra) {
+	w.forceClose = w.forceClose || w.b.shuttingDown()
 	if w.wants10KeepAlive && !w.forceClose &&
 		get(h, "Content-Length") != "" && get(h, "Connection") == "keep-alive" {
 		w.closeAfter = false

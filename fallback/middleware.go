@@ -85,9 +85,9 @@ func Recover(l *slog.Logger) Middleware {
 				if rec.wrote {
 					panic(http.ErrAbortHandler)
 				}
-				h := rec.Header()
-				clear(h)
-				h.Set("Connection", "close")
+				// Nothing was sent: a clean 500, and the connection
+				// serves its next request (one panic, one request).
+				clear(rec.Header())
 				http.Error(rec, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			}()
 			next.ServeHTTP(rec, r)

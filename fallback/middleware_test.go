@@ -111,29 +111,30 @@ func TestRecover(t *testing.T) {
 		body    string
 		logged  bool
 		noReply bool // net/http answers nothing
+		kept    bool // the connection serves another request
 	}{
 		{"before writing", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Encoding", "gzip") // must not survive into the 500
 			panic("boom")
-		}, 500, "Internal Server Error\n", true, false},
+		}, 500, "Internal Server Error\n", true, false, true},
 		{"after flush", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "partial")
 			w.(http.Flusher).Flush()
 			panic("boom")
-		}, 200, "partial", true, false},
+		}, 200, "partial", true, false, false},
 		{"abort passes through", func(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
-		}, 500, "Internal Server Error\n", false, true},
+		}, 500, "Internal Server Error\n", false, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			logs := &syncBuffer{}
 			h := Chain(tt.h, Logging(slog.New(slog.NewJSONHandler(logs, nil))), Recover(slog.New(slog.NewJSONHandler(logs, nil))))
 			ours, std := bothServers(t, get11, h)
-			if ours.Status != tt.status || ours.Body != tt.body || ours.Kept || ours.Header.Get("Content-Encoding") != "" {
+			if ours.Status != tt.status || ours.Body != tt.body || ours.Kept != tt.kept || ours.Header.Get("Content-Encoding") != "" {
 				t.Errorf("bridge: %+v", ours)
 			}
-			if std.NoResponse != tt.noReply || !tt.noReply && (std.Status != tt.status || std.Body != tt.body || std.Kept) {
+			if std.NoResponse != tt.noReply || !tt.noReply && (std.Status != tt.status || std.Body != tt.body || std.Kept != tt.kept) {
 				t.Errorf("net/http: %+v", std)
 			}
 			var panics, requests int

@@ -337,9 +337,12 @@ func (w *response) shouldClose() bool {
 }
 
 // abort ends the response of a handler that panicked. If none of the
-// final response is out, a 500 replaces it; otherwise the connection is
-// cut without the last chunk, so the client sees a truncated response.
-// Either way the connection ends: the handler's state is unknown.
+// final response is out, a 500 replaces it and the connection goes on
+// unless something else requires it to end (as the issue asks: one panic
+// costs one request; the framing is intact since nothing was sent and the
+// engine still consumes the request body). If some of the response went
+// out, the connection is cut without the last chunk, so the client sees a
+// truncated response.
 func (w *response) abort() outcome {
 	w.gate.shut()
 	if w.headerSent || w.err != nil {
@@ -351,10 +354,32 @@ func (w *response) abort() outcome {
 		return outcome{status: status, closeConn: true, inflight: w.inflight}
 	}
 	w.committed = true
-	w.wire = w.b.appendPlain(w.wireBuf()[:0], http.StatusInternalServerError, w.isHEAD)
+	closeConn := w.abortCloses()
+	conn := ""
+	switch {
+	case closeConn:
+		conn = "close"
+	case w.minor == 0:
+		conn = "keep-alive" // an HTTP/1.0 client keeps it only if told
+	}
+	w.wire = w.b.appendPlain(w.wireBuf()[:0], http.StatusInternalServerError, w.isHEAD, conn)
 	_ = w.sendWire()
 	w.release()
-	return outcome{status: http.StatusInternalServerError, closeConn: true, inflight: w.inflight}
+	return outcome{status: http.StatusInternalServerError, closeConn: closeConn, inflight: w.inflight}
+}
+
+// abortCloses reports whether the connection must end after the 500 that
+// replaces a panicked handler's response: for the reasons net/http ends a
+// connection after any response, and no other.
+func (w *response) abortCloses() bool {
+	w.forceClose = w.forceClose || w.b.shuttingDown()
+	switch {
+	case w.forceClose, w.wantsClose, w.minor == 0 && !w.wants10KeepAlive:
+		return true
+	case w.body != nil && (w.body.expect && !w.body.sawEOF.Load() || w.body.failed()):
+		return true
+	}
+	return false
 }
 
 // release drops the body and returns the buffers; wire is not returned if
