@@ -5,7 +5,7 @@ FUZZTIME ?= 60s
 ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
-.PHONY: all build run test vet fmt-check fuzz bench-micro clean
+.PHONY: all build run test vet fmt-check fuzz bench-micro bench-parse clean
 
 all: build
 
@@ -16,10 +16,12 @@ run:
 	$(GO) build -o bin/bench-server ./cmd/bench-server
 	./bin/bench-server -addr $(ADDR) $(ARGS)
 
-# test: vet, formatting, then every test (fuzz targets run over their seed
-# corpus as ordinary tests) under the race detector.
+# test: vet, formatting, every test (fuzz targets run over their seed corpus
+# as ordinary tests) under the race detector, then the zero-allocation tests,
+# which the race detector's own allocations would spoil (//go:build !race).
 test: vet fmt-check
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Allocs' ./...
 
 vet:
 	$(GO) vet ./...
@@ -34,6 +36,10 @@ fuzz:
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+# bench-parse: the parser beside fasthttp's and net/http's (bench/ module).
+bench-parse:
+	bench/parse/run.sh
 
 clean:
 	rm -rf bin

@@ -40,17 +40,27 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
 			ve--
 		}
-		r.Headers = append(r.Headers, Header{Name: b[start:ne], Value: b[vs:ve]})
-		if n := ne - start; n < len(noted) && noted[n] {
-			if err := p.f.note(&r.Headers[len(r.Headers)-1], r); err != nil {
+		// The slices are stored into the slot one by one: a Header
+		// literal is built on the stack in 8-byte stores and copied in
+		// with 16-byte loads, which stalls store forwarding.
+		r.Headers = append(r.Headers, Header{})
+		h := &r.Headers[len(r.Headers)-1]
+		h.Name = b[start:ne]
+		h.Value = b[vs:ve]
+		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {
+			if err := p.f.note(h, r); err != nil {
 				return 0, 0, err
 			}
 		}
 	}
 }
 
-// noted marks the name lengths of the fields note cares about.
-var noted = [18]bool{4: true, 6: true, 7: true, 10: true, 14: true, 17: true}
+// noted holds, by name length, the lowercase first letter of the field note
+// cares about (host, expect, upgrade, connection, content-length,
+// transfer-encoding); other fields of those lengths (Accept, Cookie,
+// User-Agent, Sec-Fetch-*) skip the call. OR-ing 0x20 maps only one
+// letter's two cases onto each of these.
+var noted = [18]byte{4: 'h', 6: 'e', 7: 'u', 10: 'c', 14: 'c', 17: 't'}
 
 // slowField parses the field line at i with parseFieldLine, which reports
 // the precise error, or, for a valid line the fast loop declined, goes on

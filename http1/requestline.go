@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // "HTTP/1.1" and "HTTP/1.0" as little-endian words, to compare a version in
@@ -68,6 +69,14 @@ func (p *Parser) parseTarget(b []byte, i int, r *Request) (int, error) {
 	for i < end {
 		// Plain characters are nearly all of a target: they get a
 		// loop of their own.
+		for end-i >= 8 {
+			m := targetStops(binary.LittleEndian.Uint64(b[i:]))
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		j := end
 		for k, c := range b[i:end] {
 			if targetCls[c] != tgtPlain {

@@ -1,6 +1,9 @@
 package http1
 
-import "testing"
+import (
+	"math/bits"
+	"testing"
+)
 
 // scanValue must stop exactly where the byte loop would.
 func TestScanValueMatchesByteLoop(t *testing.T) {
@@ -49,6 +52,37 @@ func TestScanTokenMatchesByteLoop(t *testing.T) {
 				}
 				if got := scanToken(b, 0); got != want {
 					t.Fatalf("n=%d stop=%d bad=%#x: got %d want %d", n, stop, bad, got, want)
+				}
+			}
+		}
+	}
+}
+
+// The word-wise target scan must stop exactly where the byte table says.
+func TestTargetStopsMatchTable(t *testing.T) {
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			for _, fill := range []byte{'a', '/', 0x7e, 0x21, '0'} {
+				var w [8]byte
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				m := targetStops(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+					uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56)
+				first := 8
+				for k := range w {
+					if targetCls[w[k]] != tgtPlain {
+						first = k
+						break
+					}
+				}
+				got := 8
+				if m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != first {
+					t.Fatalf("byte %#x at %d among %q: stops at %d, want %d", c, pos, fill, got, first)
 				}
 			}
 		}

@@ -107,6 +107,18 @@ func scanToken(b []byte, i int) int {
 	return len(b)
 }
 
+// targetStops flags (top bit of the byte) every byte of x that is not
+// tgtPlain: below 0x21 or above 0x7e (x-0x21 wraps, or x has its top bit),
+// DEL, '#', '?' and '%'. Borrows can flag bytes above the lowest flagged
+// one, never below it: only the lowest flag is exact.
+func targetStops(x uint64) uint64 {
+	return ((x - lsb*0x21) | x | zeroBytes(x^lsb*0x7f) | zeroBytes(x^lsb*'#') |
+		zeroBytes(x^lsb*'?') | zeroBytes(x^lsb*'%')) & msb
+}
+
+// zeroBytes flags (top bit) the zero bytes of y; the lowest flag is exact.
+func zeroBytes(y uint64) uint64 { return (y - lsb) &^ y }
+
 // lowerEq reports whether b equals lower, which must be lowercase ASCII
 // letters, digits and '-', ignoring the case of b. OR-ing 0x20 maps only
 // 'A'-'Z' onto 'a'-'z', '-' only from CR and digits only from controls,
