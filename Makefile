@@ -5,7 +5,7 @@ FUZZTIME ?= 60s
 ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
-.PHONY: all build run test vet fmt-check fuzz bench-micro bench-parse clean
+.PHONY: all build run test vet fmt-check fuzz bench bench-micro bench-parse clean
 
 all: build
 
@@ -21,6 +21,7 @@ run:
 # which the race detector's own allocations would spoil (//go:build !race).
 test: vet fmt-check
 	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 ./engine -engine.goaccept
 	$(GO) test -count=1 -run 'Allocs' ./...
 
 vet:
@@ -36,6 +37,29 @@ fuzz:
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+# bench: the benchmark suite (bench/cmd/suite): the bench server against
+# net/http, fasthttp, gnet with a minimal parser and the no-parse ceiling
+# under wrk, idle memory per connection, a CPU profile and the tuning knobs;
+# writes docs/PERFORMANCE.md and docs/performance.svg. Run as root (it
+# installs wrk, creates a cgroup and sets sysctls, restoring them after).
+BENCH_TIME ?= 5s
+ROUNDS ?= 3
+BENCH_ARGS ?=
+bench:
+	cd bench && $(GO) build -o ../bin/bench/suite ./cmd/suite
+	bin/bench/suite -root . -time $(BENCH_TIME) -rounds $(ROUNDS) $(BENCH_ARGS)
+
+# bench-micro: parser, engine path, date cache and router micro-benchmarks
+# with -count, compared with the previous run by benchstat (COUNT, BENCHTIME).
+bench-micro:
+	bench/micro/run.sh
+
+# soak: mixed well-behaved and abusive clients against the bench server for
+# SOAK, failing if memory, descriptors, threads or goroutines grow past the
+# bounds stated in cmd/bench-server/soak_test.go.
+soak:
+	SOAK=$(SOAK) $(GO) test -run '^TestSoak$$' -count=1 -v -timeout 60m ./cmd/bench-server
 
 # bench-parse: the parser beside fasthttp's and net/http's (bench/ module).
 bench-parse:

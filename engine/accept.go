@@ -30,6 +30,10 @@ func (s *Server) stopAccepting() error {
 		return nil
 	}
 	s.listenersClosed = true
+	if s.goAccept != nil {
+		s.goAccept.closeListeners() // our own listeners: simply closed
+		return nil
+	}
 	fds, err := listenerFDs(s.addr.(*net.TCPAddr).Port)
 	if err != nil {
 		return err

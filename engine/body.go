@@ -1,15 +1,18 @@
 package engine
 
 import (
+	"sync"
+
 	"github.com/chopin-go/chopin/alloc"
 	"github.com/chopin-go/chopin/http1"
 )
 
 // body is the request body still arriving after its head was served or
 // queued. Only one exists per connection at a time: requests are framed in
-// order, so the next head cannot be parsed before this body ends.
+// order, so the next head cannot be parsed before this body ends. It is
+// taken from a pool while a body arrives, so that an idle connection does
+// not carry a chunked decoder and a saved head.
 type body struct {
-	active    bool
 	sink      sink
 	remaining int64 // Content-Length bytes left; unused when chunked
 	chunked   bool
@@ -58,7 +61,7 @@ func (c *conn) skipBody(b []byte, h *head) int {
 	expect := r.ExpectContinue
 	c.startBody(sinkDiscard)
 	n := c.feedBody(b)
-	if c.body.active && expect {
+	if c.body != nil && expect {
 		c.endBody()
 		c.closing, n = true, len(b)
 	}
@@ -93,13 +96,28 @@ func (c *conn) loopHandler(b []byte, n int, fn LoopFunc, h *head) int {
 	return n + c.feedBody(b[n:])
 }
 
+var bodyPool = sync.Pool{New: func() any { return new(body) }}
+
 func (c *conn) startBody(s sink) {
 	r := &c.l.req.Request
-	c.body.active, c.body.sink = true, s
-	c.body.chunked, c.body.remaining = r.Chunked, r.ContentLength
+	bd := bodyPool.Get().(*body)
+	bd.sink, bd.chunked, bd.remaining = s, r.Chunked, r.ContentLength
 	if r.Chunked {
-		c.body.dec.Reset(c.l.s.cfg.Limits)
+		bd.dec.Reset(c.l.s.cfg.Limits)
 	}
+	c.body = bd
+}
+
+// stopBody detaches the body from the connection and returns it to the
+// pool, with its buffer.
+func (c *conn) stopBody() {
+	bd := c.body
+	c.body = nil
+	if bd.buf != nil {
+		alloc.Put(bd.buf)
+	}
+	*bd = body{}
+	bodyPool.Put(bd)
 }
 
 // continue100 sends the interim 100 (Continue) in request order.
@@ -109,7 +127,7 @@ func (c *conn) continue100() {
 
 // feedBody consumes body bytes from b and returns how many it took.
 func (c *conn) feedBody(b []byte) int {
-	bd := &c.body
+	bd := c.body
 	var data []byte
 	n, done := 0, false
 	if bd.chunked {
@@ -160,49 +178,44 @@ func (c *conn) deliver(d []byte) {
 // bodyDone ends the body: a loop handler runs now, a fallback handler
 // learns its body is complete.
 func (c *conn) bodyDone() {
-	bd := &c.body
-	bd.active = false
+	bd := c.body
 	switch bd.sink {
 	case sinkCollect:
-		c.runCollected()
+		c.runCollected(bd)
 	case sinkPipe:
 		var tr []http1.Header
 		if bd.chunked {
 			tr = bd.dec.Trailers()
 		}
 		bd.pipe.End(tr, nil)
-		bd.pipe = nil
 	}
+	c.stopBody()
 }
 
 // bodyFailed answers a malformed body. A fallback handler already owns the
 // response slot: its body reader fails and the connection ends after it.
 func (c *conn) bodyFailed(err error) {
-	bd := &c.body
-	bd.active = false
+	bd := c.body
 	switch bd.sink {
 	case sinkPipe:
 		bd.pipe.End(nil, err)
-		bd.pipe = nil
 		c.closing = true
 	case sinkCollect:
-		alloc.Put(bd.buf)
-		bd.buf = nil
 		c.refuse(err)
 	default:
 		// The request was answered already; a malformed body only
 		// means nothing after it can be framed.
 		c.closing = true
 	}
+	c.stopBody()
 }
 
 // runCollected re-parses the owned head, so the handler's slices point at
 // memory that lives as long as the handler, and runs it.
-func (c *conn) runCollected() {
-	bd := &c.body
+func (c *conn) runCollected(bd *body) {
 	r := &c.l.req
 	var p http1.Parser
-	p.Reset(c.l.s.cfg.Limits)
+	p.Share(&c.l.s.cfg.Limits)
 	b := bd.buf.B
 	if _, err := p.ParseHead(b[:bd.headLen], &r.Request); err != nil {
 		c.refuse(err) // cannot happen: these bytes parsed before
@@ -210,6 +223,4 @@ func (c *conn) runCollected() {
 		r.Body = b[bd.headLen:]
 		c.runLoopHandler(bd.handler, &bd.h)
 	}
-	alloc.Put(bd.buf)
-	bd.buf, bd.handler = nil, nil
 }

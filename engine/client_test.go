@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"context"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -12,10 +13,14 @@ import (
 	"time"
 )
 
+// goAcceptFlag runs the whole suite with Config.GoAccept (make test does
+// both): the accept path differs, everything after it must not.
+var goAcceptFlag = flag.Bool("engine.goaccept", false, "serve the tests with Config.GoAccept")
+
 // testConfig listens on a free loopback port with two loops, so tests
 // exercise SO_REUSEPORT listeners and can run in parallel.
 func testConfig() Config {
-	return Config{Addr: "127.0.0.1:0", Loops: 2}
+	return Config{Addr: "127.0.0.1:0", Loops: 2, GoAccept: *goAcceptFlag}
 }
 
 func testRoutes() *Routes {

@@ -47,6 +47,14 @@ type Config struct {
 	// listener per loop. The kernel's reuseport hashing spreads few
 	// connections unevenly; round-robin is exact.
 	SingleListener bool
+	// GoAccept accepts connections on goroutines (net.Listener, one per
+	// loop with SO_REUSEPORT) and hands them to the loops, instead of
+	// gnet's accept on the loops. gnet stops the whole engine when an
+	// accept finds no free file descriptor; in this mode a failed accept
+	// backs off and retries, as net/http does, and closing the listeners
+	// needs no trickery. Accepting costs more (Go's poller, a dup(2) and a
+	// hand-off per connection); keep-alive traffic hardly notices.
+	GoAccept bool
 	// LockOSThread pins each event loop to an OS thread.
 	LockOSThread bool
 	// ReadBufferBytes is the most one read(2) takes (gnet's per-loop read

@@ -23,7 +23,7 @@ type conn struct {
 	queued     int
 	woken      atomic.Bool // a Wake is already on its way
 
-	body body // the body of the current request, while it arrives
+	body *body // the body of the current request, while it arrives
 
 	closing   bool // answer nothing more; close once every response is out
 	blocked   bool // in l.blocked, paused by output backpressure
@@ -37,7 +37,7 @@ type conn struct {
 	stalledSince int64 // when lastOut last changed, while output is unsent
 
 	written uint64                  // bytes handed to gnet in all
-	mirror  []byte                  // the tail of those gnet has not sent
+	mirror  *[]byte                 // the tail of those gnet has not sent; nil until there is one
 	drainer atomic.Pointer[drainer] // set once the client half-closed
 	eof     *eofInput               // the input left when the client half-closed
 }
@@ -77,7 +77,7 @@ func (c *conn) traffic() gnet.Action {
 func (c *conn) consume(buf []byte) int {
 	off := 0
 	for off < len(buf) {
-		if c.body.active {
+		if c.body != nil {
 			// A body already accepted is taken whatever the
 			// backpressure: its handler may be waiting for it.
 			n := c.feedBody(buf[off:])
@@ -218,10 +218,10 @@ func (c *conn) finish() gnet.Action {
 	if c.closing && c.head == nil {
 		// Every answer is out. A body still arriving is no longer
 		// wanted, unless a loop handler waits for it to answer.
-		if c.body.active && c.body.sink != sinkCollect {
+		if c.body != nil && c.body.sink != sinkCollect {
 			c.endBody()
 		}
-		if !c.body.active {
+		if c.body == nil {
 			c.endOutput()
 		}
 	}
@@ -254,5 +254,5 @@ func (c *conn) close() {
 
 // idle reports whether nothing is in flight on the connection.
 func (c *conn) idle() bool {
-	return c.head == nil && !c.body.active && c.phase == phaseIdle
+	return c.head == nil && c.body == nil && (c.phase == phaseIdle || c.phase == phaseNew)
 }

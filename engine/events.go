@@ -6,18 +6,21 @@ import (
 	"runtime/debug"
 
 	"github.com/panjf2000/gnet/v2"
-
-	"github.com/chopin-go/chopin/alloc"
 )
 
 // events adapts gnet's callbacks to the server. Every callback runs on an
 // event loop except OnBoot and OnShutdown.
 type events struct {
 	gnet.BuiltinEventEngine
-	s *Server
+	s      *Server
+	client bool // a gnet Client fed by our own accept (Config.GoAccept)
 }
 
 func (e *events) OnBoot(eng gnet.Engine) gnet.Action {
+	if e.client {
+		e.s.eng = eng // the listeners are ours: nothing to learn here
+		return gnet.None
+	}
 	e.s.boot(eng)
 	return gnet.None
 }
@@ -34,10 +37,10 @@ func (e *events) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	c := &conn{l: l, gc: gc, idx: -1}
-	c.p.Reset(s.cfg.Limits)
+	c.p.Share(&s.cfg.Limits)
 	gc.SetContext(c)
 	l.add(c)
-	c.setPhase(false, true)
+	c.awaitFirst()
 	return nil, gnet.None
 }
 
@@ -83,18 +86,13 @@ func (e *events) OnClose(gc gnet.Conn, err error) gnet.Action {
 
 // endBody releases a body in progress: its handler's reader fails.
 func (c *conn) endBody() {
-	bd := &c.body
-	if bd.active {
-		bd.active = false
-		if bd.pipe != nil {
-			bd.pipe.End(nil, ErrConnClosed)
-			bd.pipe = nil
-		}
-		if bd.buf != nil {
-			alloc.Put(bd.buf)
-			bd.buf = nil
-		}
+	if c.body == nil {
+		return
 	}
+	if c.body.pipe != nil {
+		c.body.pipe.End(nil, ErrConnClosed)
+	}
+	c.stopBody()
 }
 
 // gnetLogger sends gnet's log lines to the server's logger at debug level,

@@ -69,9 +69,15 @@ func (c *conn) takeEOFInput() {
 func (c *conn) eofStep() {
 	e := c.eof
 	e.queuedBytes = 0
-	e.off += c.consume(e.buf[e.off:])
+	n := c.consume(e.buf[e.off:])
+	e.off += n
 	c.l.flushCounts()
-	if c.body.active && e.off == len(e.buf) {
+	if n == 0 && c.head == nil {
+		// Nothing could be parsed and nothing is owed: what is left is
+		// a request the client will never finish.
+		e.off = len(e.buf)
+	}
+	if c.body != nil && e.off == len(e.buf) {
 		c.endBody() // its end will never come
 	}
 }
@@ -81,9 +87,10 @@ func (c *conn) eofPending() bool {
 	return c.eof != nil && c.eof.off < len(c.eof.buf) && !c.closing
 }
 
-// write hands the batch to gnet, keeping the mirror of unsent bytes.
+// write hands the batch to gnet, keeping the mirror of unsent bytes. The
+// mirror exists only on connections that ever left output unsent.
 func (c *conn) write(out []byte) error {
-	if len(c.mirror) > 0 {
+	if c.mirror != nil && len(*c.mirror) > 0 {
 		c.trimMirror(c.gc.OutboundBuffered())
 	}
 	if _, err := c.gc.Write(out); err != nil {
@@ -91,7 +98,10 @@ func (c *conn) write(out []byte) error {
 	}
 	c.written += uint64(len(out))
 	if ob := c.gc.OutboundBuffered(); ob > 0 {
-		c.mirror = append(c.mirror, out...)
+		if c.mirror == nil {
+			c.mirror = new([]byte)
+		}
+		*c.mirror = append(*c.mirror, out...)
 		c.trimMirror(ob)
 	}
 	return nil
@@ -99,10 +109,20 @@ func (c *conn) write(out []byte) error {
 
 // trimMirror keeps only the last n bytes: what gnet has not sent yet.
 func (c *conn) trimMirror(n int) {
-	if n >= len(c.mirror) {
+	m := *c.mirror
+	if n >= len(m) {
 		return
 	}
-	c.mirror = c.mirror[:copy(c.mirror, c.mirror[len(c.mirror)-n:])]
+	*c.mirror = m[:copy(m, m[len(m)-n:])]
+}
+
+// unsent returns a copy of the last n bytes handed to gnet.
+func (c *conn) unsent(n int) []byte {
+	if n == 0 {
+		return nil
+	}
+	m := *c.mirror
+	return append([]byte(nil), m[len(m)-n:]...)
 }
 
 // handOff starts draining if the client half-closed with answers owed. It
@@ -116,14 +136,16 @@ func (c *conn) handOff(err error) bool {
 	if c.head == nil && ob == 0 && !c.eofPending() {
 		return false
 	}
+	if ob > 0 && (c.mirror == nil || len(*c.mirror) < ob) {
+		return false // cannot happen: the mirror holds all unsent bytes
+	}
 	fd, derr := c.gc.Dup()
 	if derr != nil {
 		return false
 	}
-	c.trimMirror(ob)
 	d := &drainer{
 		c: c, fd: fd,
-		tail:    append([]byte(nil), c.mirror[len(c.mirror)-ob:]...),
+		tail:    c.unsent(ob),
 		base:    c.written - uint64(ob),
 		poke:    make(chan struct{}, 1),
 		stepped: make(chan struct{}, 1),

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -36,6 +37,8 @@ type Server struct {
 	byEL  sync.Map // gnet.EventLoop → *loop
 
 	draining        atomic.Bool
+	shutdownOnce    sync.Once
+	shutdownErr     error
 	listenersClosed bool
 	conns           atomic.Int64 // open connections, for MaxConns
 	drainers        atomic.Int64 // half-closed connections still being answered
@@ -43,7 +46,8 @@ type Server struct {
 	done            chan struct{} // closed when gnet.Run has returned
 	runErr          error
 	sweepEnd        chan struct{}
-	std             *standard // Standard mode only
+	std             *standard   // Standard mode only
+	goAccept        *goAcceptor // Config.GoAccept only
 }
 
 // Serve starts a server for routes and blocks until ctx is done, then shuts
@@ -71,9 +75,14 @@ func Start(cfg Config, routes *Routes) (*Server, error) {
 		return nil, err
 	}
 	s.dates.Start()
-	if s.cfg.Mode == Standard {
+	switch {
+	case s.cfg.Mode == Standard:
 		err = s.startStandard()
-	} else {
+	case s.cfg.GoAccept:
+		if err = s.startGoAccept(); err == nil {
+			s.startSweeper()
+		}
+	default:
 		err = s.startGnet()
 	}
 	if err != nil {
@@ -113,6 +122,8 @@ func newServer(cfg Config, routes *Routes) (*Server, error) {
 	return s, nil
 }
 
+var errStoppedUnexpectedly = errors.New("engine: event loops stopped without Shutdown (an accept failed: out of file descriptors?)")
+
 // Addr returns the address the server listens on, with the real port when
 // Config.Addr asked for port 0.
 func (s *Server) Addr() net.Addr { return s.addr }
@@ -137,6 +148,12 @@ func (s *Server) startGnet() error {
 	}
 	go func() {
 		err := gnet.Run(&events{s: s}, "tcp://"+addr, opts...)
+		if err == nil && !s.draining.Load() {
+			// gnet stops the whole engine when an accept fails (EMFILE:
+			// no descriptor left) and then returns nil; a stop nobody
+			// asked for is an error.
+			err = errStoppedUnexpectedly
+		}
 		s.runErr = err
 		select {
 		case s.ready <- fmt.Errorf("engine: %w", err):
@@ -149,10 +166,14 @@ func (s *Server) startGnet() error {
 		return err
 	}
 	s.closeReservation()
+	s.startSweeper()
+	return nil
+}
+
+func (s *Server) startSweeper() {
 	clock.Store(time.Now().UnixNano()) // deadlines set before the first tick
 	s.sweepEnd = make(chan struct{})
 	go s.sweeper(s.sweepEnd)
-	return nil
 }
 
 // boot runs in gnet's OnBoot, after the listeners are bound and before the
@@ -174,6 +195,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		defer s.dates.Stop()
 		return s.std.shutdown(ctx)
 	}
+	// A second call waits for the first and returns its result.
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	if err := s.stopAccepting(); err != nil {
 		s.cfg.Logger.Warn("engine: could not close listeners; refusing new connections instead", "err", err)
@@ -183,12 +210,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(s.sweepEnd)
 		s.sweepEnd = nil
 	}
-	// A cancelled context makes Stop return at once instead of polling
-	// every 500 ms; Run returning is what we wait for.
-	cancelled, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = s.eng.Stop(cancelled)
-	<-s.done
+	if s.goAccept != nil {
+		s.goAccept.stop()
+		close(s.done)
+	} else {
+		// A cancelled context makes Stop return at once instead of
+		// polling every 500 ms; Run returning is what we wait for.
+		cancelled, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = s.eng.Stop(cancelled)
+		<-s.done
+	}
 	s.stop()
 	s.dates.Stop()
 	return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,7 @@ func (s *Server) startStandard() error {
 		return err
 	}
 	s.addr = ln.Addr()
+	ln = &limitListener{Listener: ln, max: int64(s.cfg.MaxConns)}
 	t := s.cfg.Timeouts
 	st := &standard{}
 	st.srv = &http.Server{
@@ -219,4 +221,48 @@ func splitFields(b []byte) [][2]string {
 		b = rest
 	}
 	return out
+}
+
+// limitListener applies MaxConns to net/http's server as the engine does:
+// a connection past the limit is closed as soon as it is accepted.
+type limitListener struct {
+	net.Listener
+	max  int64
+	open atomic.Int64
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) > l.max {
+			l.open.Add(-1)
+			c.Close()
+			continue
+		}
+		return &countedConn{Conn: c, l: l}, nil
+	}
+}
+
+// countedConn gives its place back once closed, however often Close runs.
+type countedConn struct {
+	net.Conn
+	l    *limitListener
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
+}
+
+// CloseWrite keeps net/http's graceful close (shut the write side, then
+// wait) working through the wrapper.
+func (c *countedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ const (
 	phaseBody                // a body is arriving: Body timeout
 	phaseBusy                // answers are owed: no client timeout
 	phaseLinger              // our side is shut: waiting for the client's EOF
+	phaseNew                 // accepted, nothing received: Header timeout, as net/http
 )
 
 // lingerTimeout bounds how long a connection whose last response is out
@@ -37,7 +38,7 @@ func (c *conn) setPhase(partial, newRequest bool) {
 	switch {
 	case c.shutWr:
 		p, d = phaseLinger, lingerTimeout
-	case c.body.active:
+	case c.body != nil:
 		p, d = phaseBody, t.Body
 	case c.head != nil || c.closing:
 		p = phaseBusy
@@ -58,6 +59,16 @@ func (c *conn) setPhase(partial, newRequest bool) {
 	c.deadline = 0
 	if d > 0 {
 		c.deadline = clock.Load() + int64(d)
+	}
+}
+
+// awaitFirst starts a new connection's clock: its first request must
+// begin within the header timeout, as with net/http's ReadHeaderTimeout.
+func (c *conn) awaitFirst() {
+	now := clock.Load()
+	c.phase, c.idleSince, c.deadline = phaseNew, now, 0
+	if d := c.l.s.cfg.Timeouts.Header; d > 0 {
+		c.deadline = now + int64(d)
 	}
 }
 
@@ -131,7 +142,7 @@ func (l *loop) sweep() {
 		switch {
 		case out == 0:
 			c.stalledSince = 0
-			if c.closing && c.head == nil && !c.body.active && !c.shutWr {
+			if c.closing && c.head == nil && c.body == nil && !c.shutWr {
 				c.endOutput()
 				c.setPhase(false, false)
 			}

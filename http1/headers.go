@@ -48,7 +48,7 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 		h.Name = b[start:ne]
 		h.Value = b[vs:ve]
 		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {
-			if err := p.f.note(h, r); err != nil {
+			if err := r.f.note(h, r); err != nil {
 				return 0, 0, err
 			}
 		}
@@ -75,7 +75,7 @@ func (p *Parser) slowField(b []byte, i int, r *Request) (end, resume int, err er
 		return 0, 0, errTooManyHeaders
 	}
 	r.Headers = append(r.Headers, h)
-	if err := p.f.note(&r.Headers[len(r.Headers)-1], r); err != nil {
+	if err := r.f.note(&r.Headers[len(r.Headers)-1], r); err != nil {
 		return 0, 0, err
 	}
 	return p.parseFields(b, next, r)

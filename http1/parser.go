@@ -7,7 +7,7 @@ import "bytes"
 // read costs time linear in its length, not quadratic. Use one Parser per
 // connection; the zero value uses the default Limits.
 type Parser struct {
-	lim Limits
+	lim *Limits // resolved limits; nil until first use (defaults)
 
 	// A head is pending when ParseHead has returned ErrNeedMore for it.
 	// Until it is complete, headComplete decides when the full parse runs
@@ -18,9 +18,10 @@ type Parser struct {
 	searched int  // buf[scanned:searched] holds no LF
 	started  bool // the request-line has been parsed
 	reparse  int  // while it has not, parse again once buf is this long
-
-	f fields // per-request facts gathered from header fields
 }
+
+// defaultLimits backs a zero Parser.
+var defaultLimits = Limits{}.withDefaults()
 
 // NewParser returns a Parser that enforces l (zero fields: defaults).
 func NewParser(l Limits) *Parser {
@@ -32,15 +33,24 @@ func NewParser(l Limits) *Parser {
 // Reset forgets any head in progress and sets the limits, so that a pooled
 // Parser can serve a new connection.
 func (p *Parser) Reset(l Limits) {
-	*p = Parser{lim: l.withDefaults()}
+	l = l.withDefaults()
+	*p = Parser{lim: &l}
+}
+
+// Share forgets any head in progress and makes the Parser use *l, which
+// must already have its defaults resolved (Limits.WithDefaults) and must
+// not change afterwards. A server shares one Limits among all its
+// connections, so that no Parser carries its own copy.
+func (p *Parser) Share(l *Limits) {
+	*p = Parser{lim: l}
 }
 
 // Limits returns the limits in force, defaults resolved.
 func (p *Parser) Limits() Limits {
-	if p.lim.MaxHeaderBytes == 0 {
-		p.lim = p.lim.withDefaults()
+	if p.lim == nil {
+		return defaultLimits
 	}
-	return p.lim
+	return *p.lim
 }
 
 // ParseHead parses the request head at the start of buf into r and returns
@@ -49,8 +59,8 @@ func (p *Parser) Limits() Limits {
 // starting at the same offset, plus whatever arrived since. Any other error
 // is a *ParseError and the connection must be closed after answering it.
 func (p *Parser) ParseHead(buf []byte, r *Request) (int, error) {
-	if p.lim.MaxHeaderBytes == 0 {
-		p.lim = p.lim.withDefaults()
+	if p.lim == nil {
+		p.lim = &defaultLimits
 	}
 	// No byte past MaxHeaderBytes can belong to an acceptable head, so we
 	// never look there: however the input was split into reads, the first
@@ -103,7 +113,6 @@ func (p *Parser) headComplete(buf []byte) bool {
 // offset of the first incomplete line: every line before it is complete.
 func (p *Parser) parse(b []byte, r *Request) (n, resume int, err error) {
 	r.reset()
-	p.f = fields{}
 	i := 0
 	// RFC 9112 §2.2: a server SHOULD ignore at least one empty line
 	// received before the request-line; we ignore any number (bounded by
@@ -130,7 +139,7 @@ func (p *Parser) parse(b []byte, r *Request) (n, resume int, err error) {
 	if i, resume, err = p.parseFields(b, i, r); err != nil {
 		return 0, resume, err
 	}
-	if err = p.f.frame(r, &p.lim); err != nil {
+	if err = r.f.frame(r, p.lim); err != nil {
 		return 0, 0, err
 	}
 	r.HeadLen = i

@@ -48,6 +48,8 @@ type Request struct {
 	// HeadLen is the number of bytes the head took, including any empty
 	// lines before the request-line; the body, if any, starts there.
 	HeadLen int
+
+	f fields // facts gathered from the fields while parsing, for framing
 }
 
 // Header returns the value of the first field named name, compared without
@@ -86,4 +88,5 @@ func (r *Request) reset() {
 	r.ContentLength = -1
 	r.Chunked, r.KeepAlive, r.ExpectContinue, r.Upgrade = false, false, false, false
 	r.HeadLen = 0
+	r.f = fields{}
 }

@@ -6,10 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"expvar"
 	"io"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/chopin-go/chopin/engine"
 )
 
 // Limits of the diagnostic routes, so that none can be made to hold the
@@ -28,7 +32,15 @@ func debugRoutes() http.Handler {
 	mux.HandleFunc("GET /stream", stream)
 	mux.HandleFunc("GET /big", big)
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("debug route /panic") })
+	mux.Handle("GET /debug/vars", expvar.Handler())
 	return mux
+}
+
+// publishVars exposes the engine's counters and the goroutine count at
+// /debug/vars, for the soak test and for looking at a running server.
+func publishVars(s *engine.Server) {
+	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
+	expvar.Publish("engine", expvar.Func(func() any { return s.Stats() }))
 }
 
 // echo describes the request as the handler saw it.

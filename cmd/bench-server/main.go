@@ -1,7 +1,13 @@
-// Command bench-server serves the TechEmpower-style routes (/plaintext,
-// /json) from the engine, for benchmarks with wrk and for trying the engine.
+// Command bench-server serves the TechEmpower routes from the engine, for
+// benchmarks with wrk and for trying the engine: /plaintext and /json on
+// the event loops, and /db, /queries, /updates, /cached-queries and
+// /fortunes (package tfb) on the fallback.
 //
 //	bench-server -addr :8080 -mode performance -loops 2
+//
+// DATABASE_URL selects PostgreSQL for the database routes (pool size
+// -db-pool; -db-init testdata/tfb/schema.sql creates the tables); without
+// it they serve an embedded in-memory store.
 //
 // SERVER_MODE=standard (or -mode standard) serves the same routes from
 // net/http's own server. ENVIRONMENT=production turns request logging off.
@@ -16,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -29,10 +36,13 @@ type options struct {
 	addr, mode                 string
 	loops                      int
 	singleListener, lockThread bool
+	goAccept                   bool
 	statsEvery                 time.Duration
 	debugRoutes                bool
 	gcPercent                  int
 	memLimit                   int64
+	db                         dbOptions
+	cpuProfile                 string
 }
 
 func main() {
@@ -56,10 +66,13 @@ func parseFlags(args []string) options {
 	fs.IntVar(&o.loops, "loops", 0, "event loops (0: GOMAXPROCS)")
 	fs.BoolVar(&o.singleListener, "single-listener", false, "one listener with round-robin hand-off instead of SO_REUSEPORT per loop")
 	fs.BoolVar(&o.lockThread, "lock-os-thread", false, "pin each event loop to an OS thread")
+	fs.BoolVar(&o.goAccept, "go-accept", false, "accept on goroutines and hand connections to the loops (survives running out of descriptors)")
 	fs.DurationVar(&o.statsEvery, "stats-every", 0, "log requests per second at this interval (0: off)")
 	fs.BoolVar(&o.debugRoutes, "debug-routes", false, "serve /echo, /slow, /stream, /big and /panic on the fallback")
 	fs.IntVar(&o.gcPercent, "gcpercent", 0, "debug.SetGCPercent (0: leave GOGC alone)")
 	fs.Int64Var(&o.memLimit, "memlimit", 0, "debug.SetMemoryLimit in bytes (0: leave GOMEMLIMIT alone)")
+	addDBFlags(fs, &o.db)
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown")
 	fs.Parse(args)
 	return o
 }
@@ -76,6 +89,7 @@ func run(o options, log *slog.Logger) error {
 		Loops:          o.loops,
 		SingleListener: o.singleListener,
 		LockOSThread:   o.lockThread,
+		GoAccept:       o.goAccept,
 		Logger:         log,
 	}
 	switch strings.ToLower(o.mode) {
@@ -85,16 +99,30 @@ func run(o options, log *slog.Logger) error {
 	default:
 		return fmt.Errorf("unknown mode %q (performance or standard)", o.mode)
 	}
-	if o.debugRoutes {
-		cfg.Fallback = withMiddleware(debugRoutes(), log)
+	app, closeStore, err := openTFB(o.db, log)
+	if err != nil {
+		return err
 	}
+	defer closeStore()
+	cfg.Fallback = withMiddleware(fallbackRoutes(app, o.debugRoutes), log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, err := engine.Start(cfg, routes())
 	if err != nil {
 		return err
 	}
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return err
+		}
+		defer stopProfile()
+	}
 	startAllocs := heapAllocs() // after start-up, which allocates once
+	if o.debugRoutes {
+		publishVars(s)
+	}
 	log.Info("listening", "addr", s.Addr().String(), "mode", o.mode, "backlog", engine.ListenBacklog())
 	if b := engine.ListenBacklog(); b >= 0 && b < engine.DesiredBacklog {
 		log.Warn("listen backlog is capped by net.core.somaxconn; raise it to 16384 before starting",
@@ -114,6 +142,24 @@ func run(o options, log *slog.Logger) error {
 	err = s.Shutdown(sctx)
 	logTotals(s, startAllocs, log)
 	return err
+}
+
+// startCPUProfile profiles the process from now until the returned
+// function runs (at shutdown), for the benchmark suite's cost breakdown and
+// for collecting default.pgo.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // routes are the TechEmpower tests: plaintext is a FastRoute, json is

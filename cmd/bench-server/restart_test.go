@@ -20,8 +20,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// built says buildServer ran, so TestMain removes its directory.
+var built bool
+
 // buildServer builds the bench server once per test binary.
 var buildServer = sync.OnceValues(func() (string, error) {
+	built = true
 	dir, err := os.MkdirTemp("", "bench-server")
 	if err != nil {
 		return "", err
