@@ -24,7 +24,7 @@ import (
 //
 // Time in these tests: timeouts are a few hundred milliseconds so that each
 // fires within the test; a test waits for a timeout's effect for at most
-// hardBound (a bound on a hang, not a measurement). The only checks at a
+// waitBound (a bound on a hang, not a measurement). The only checks at a
 // point in time are "still open at half the timeout", which leave the
 // sweeper half a timeout of slack. Sleeps pace clients; none measures.
 //
@@ -33,7 +33,7 @@ import (
 // shares the process heap while they run; parallel tests only start after
 // every sequential one has returned.
 
-// Short timeouts for the tests: each fires well within hardBound.
+// Short timeouts for the tests: each fires well within waitBound.
 var hardTimeouts = Timeouts{
 	Header: 300 * time.Millisecond,
 	Body:   400 * time.Millisecond,
@@ -48,44 +48,9 @@ var hardTimeouts = Timeouts{
 // leaves room for the race detector and the test's own clients.
 const heapBound = 64 << 20
 
-// hardBound is how long a test waits for something that must happen (a
-// timeout to fire, a handler to start) before it fails: a bound on a hang,
-// never a measurement.
-const hardBound = 5 * time.Second
-
-// hardRecv receives from ch within hardBound, or fails the test.
-func hardRecv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(hardBound):
-		t.Fatalf("timed out after %v waiting for %s", hardBound, what)
-	}
-	panic("unreachable")
-}
-
-// lockedBuffer collects log output from any goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (lb *lockedBuffer) Write(p []byte) (int, error) {
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	return lb.b.Write(p)
-}
-
-func (lb *lockedBuffer) String() string {
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	return lb.b.String()
-}
-
 // hardLogger returns a debug-level text logger writing to a buffer.
-func hardLogger() (*slog.Logger, *lockedBuffer) {
-	lb := &lockedBuffer{}
+func hardLogger() (*slog.Logger, *logBuffer) {
+	lb := &logBuffer{}
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
 }
 
@@ -134,7 +99,7 @@ func isOpen(c net.Conn) bool {
 // pile up in the server's own output buffer.
 func dialRaw(t testing.TB, s *Server, rcvbuf int) net.Conn {
 	t.Helper()
-	d := net.Dialer{Timeout: hardBound}
+	d := net.Dialer{Timeout: waitBound}
 	if rcvbuf > 0 {
 		d.Control = func(_, _ string, rc syscall.RawConn) error {
 			var serr error
@@ -205,13 +170,13 @@ func (h *heapWatch) settled() int64 {
 
 const mib = 1 << 20
 
-// waitUntil polls cond until it holds, for at most hardBound.
+// waitUntil polls cond until it holds, for at most waitBound.
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(hardBound)
+	deadline := time.Now().Add(waitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting until %s", hardBound, what)
+			t.Fatalf("timed out after %v waiting until %s", waitBound, what)
 		}
 		time.Sleep(5 * time.Millisecond) // polling, not asserting
 	}
@@ -259,7 +224,7 @@ func TestSlowlorisClosedWhileOthersServed(t *testing.T) {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			_, errs[i] = readUntilClosed(c, hardBound)
+			_, errs[i] = readUntilClosed(c, waitBound)
 			took[i] = time.Since(start)
 		}()
 	}
@@ -269,7 +234,7 @@ func TestSlowlorisClosedWhileOthersServed(t *testing.T) {
 		resp, body := c.read("GET")
 		checkPlaintext(t, resp, body)
 	}
-	readers.Wait() // each reader ends within hardBound
+	readers.Wait() // each reader ends within waitBound
 	open := 0
 	var last time.Duration
 	for i, err := range errs {
@@ -309,14 +274,14 @@ func TestIdleKeepAliveClosed(t *testing.T) {
 		if !isOpen(c.c) {
 			t.Fatalf("closed before half the idle timeout (%v)", hardTimeouts.Idle/2)
 		}
-		if _, err := readUntilClosed(c.c, hardBound); err != nil {
+		if _, err := readUntilClosed(c.c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("silent from the start", func(t *testing.T) {
 		t.Parallel()
 		c := dialRaw(t, s, 0)
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -363,7 +328,7 @@ func TestBodyTimeout(t *testing.T) {
 		if !isOpen(c) {
 			t.Fatalf("closed before half the body timeout (%v)", hardTimeouts.Body/2)
 		}
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -387,7 +352,7 @@ func TestBodyTimeout(t *testing.T) {
 			}
 		}()
 		defer func() { close(stop); <-dripped }()
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -395,10 +360,10 @@ func TestBodyTimeout(t *testing.T) {
 		t.Parallel()
 		c := dialRaw(t, s, 0)
 		io.WriteString(c, strings.Replace(head, "/len", "/upload", 1)+"0123456789")
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatal(err)
 		}
-		if err := hardRecv(t, readErr, "the fallback handler's body read to end"); err == nil {
+		if err := recvWithin(t, readErr, "the fallback handler's body read to end"); err == nil {
 			t.Fatal("the handler read a truncated body without an error")
 		}
 	})
@@ -424,7 +389,7 @@ func TestWriteTimeout(t *testing.T) {
 	}
 	waitUntil(t, "the connection is open", func() bool { return s.Stats().Open == 1 })
 	waitUntil(t, "the stalled writer is closed", func() bool { return s.Stats().Open == 0 })
-	if _, err := readUntilClosed(c, hardBound); err != nil {
+	if _, err := readUntilClosed(c, waitBound); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -474,10 +439,10 @@ func TestPipelined100kWithoutReading(t *testing.T) {
 	written := make(chan int, 1)
 	go func() { written <- pipelineWithoutReading(abuser, get("/plaintext"), 100_000) }()
 	answered, n := 0, -1
-	deadline := time.Now().Add(hardBound)
+	deadline := time.Now().Add(waitBound)
 	for n < 0 || s.Stats().Open > 1 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the abuser was not closed within %v (wrote %d requests)", hardBound, n)
+			t.Fatalf("the abuser was not closed within %v (wrote %d requests)", waitBound, n)
 		}
 		select {
 		case n = <-written:
@@ -608,7 +573,7 @@ func inboundHeld(t testing.TB, s *Server) int {
 		if err != nil {
 			t.Fatalf("execute: %v", err)
 		}
-		most = max(most, hardRecv(t, ch, "the loop to answer"))
+		most = max(most, recvWithin(t, ch, "the loop to answer"))
 	}
 	return most
 }
@@ -625,7 +590,7 @@ func TestBackpressurePausesAndResumes(t *testing.T) {
 	cfg.Timeouts.Header, cfg.Timeouts.Idle = 20*time.Second, 20*time.Second
 	s := startTest(t, cfg, bigRoutes(1<<20))
 	c := dialRaw(t, s, 64<<10)
-	c.SetDeadline(time.Now().Add(hardBound))
+	c.SetDeadline(time.Now().Add(waitBound))
 	br := newReader(c)
 	io.WriteString(c, strings.Repeat(get("/big"), 8))
 	time.Sleep(100 * time.Millisecond) // pace: let the first batch fill the buffers
@@ -718,7 +683,7 @@ func TestPartialRequestThenClose(t *testing.T) {
 				resp, body := c.read("GET")
 				checkPlaintext(t, resp, body)
 			}
-			if _, err := readUntilClosed(c.c, hardBound); err != nil {
+			if _, err := readUntilClosed(c.c, waitBound); err != nil {
 				t.Error(err)
 			}
 			c.c.Close()
@@ -758,7 +723,7 @@ func TestMaxConns(t *testing.T) {
 	}
 	for i := range 10 {
 		c := dialRaw(t, s, 0)
-		n, err := readUntilClosed(c, hardBound)
+		n, err := readUntilClosed(c, waitBound)
 		if err != nil || n != 0 {
 			t.Fatalf("connection %d over the limit: %d bytes, %v", 21+i, n, err)
 		}
@@ -835,7 +800,7 @@ func TestGarbageInput(t *testing.T) {
 		if resp.StatusCode < 400 || resp.StatusCode > 505 || !resp.Close {
 			t.Errorf("%s: got %d close=%v, want 4xx or 5xx and close", tc.name, resp.StatusCode, resp.Close)
 		}
-		if _, err := readUntilClosed(c.c, hardBound); err != nil {
+		if _, err := readUntilClosed(c.c, waitBound); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 		<-sent
@@ -873,7 +838,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 		started <- struct{}{}
 		select {
 		case <-release:
-		case <-time.After(hardBound):
+		case <-time.After(waitBound):
 		}
 		time.Sleep(300 * time.Millisecond) // a slow handler
 		io.WriteString(w, "slow done")
@@ -886,11 +851,11 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 		cs = append(cs, c)
 	}
 	for i := range 10 {
-		hardRecv(t, started, fmt.Sprintf("handler %d to start", i+1))
+		recvWithin(t, started, fmt.Sprintf("handler %d to start", i+1))
 	}
 	shut := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), hardBound)
+		ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 		defer cancel()
 		shut <- s.Shutdown(ctx)
 	}()
@@ -915,12 +880,12 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 		if !resp.Close {
 			t.Errorf("connection %d: a response written after Shutdown began lacks Connection: close", i)
 		}
-		if _, err := readUntilClosed(c.c, hardBound); err != nil {
+		if _, err := readUntilClosed(c.c, waitBound); err != nil {
 			t.Errorf("connection %d: %v", i, err)
 		}
 		c.c.Close() // as a client does on EOF; the server waits for it
 	}
-	if err := hardRecv(t, shut, "Shutdown to return"); err != nil {
+	if err := recvWithin(t, shut, "Shutdown to return"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
@@ -937,7 +902,7 @@ func TestStandardModeTimeouts(t *testing.T) {
 		t.Parallel()
 		c := dialRaw(t, s, 0)
 		io.WriteString(c, "GET /plaintext HTTP/1.1\r\nHost: t\r\nX-Slow: ")
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -953,7 +918,7 @@ func TestStandardModeTimeouts(t *testing.T) {
 		if !isOpen(c.c) {
 			t.Fatalf("closed before half the idle timeout")
 		}
-		if _, err := readUntilClosed(c.c, hardBound); err != nil {
+		if _, err := readUntilClosed(c.c, waitBound); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -963,7 +928,7 @@ func TestStandardModeTimeouts(t *testing.T) {
 		// Shutdown, ends the handler's read whatever happens here.
 		c := dialRaw(t, s, 0)
 		io.WriteString(c, "POST /len HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
-		if _, err := readUntilClosed(c, hardBound); err != nil {
+		if _, err := readUntilClosed(c, waitBound); err != nil {
 			t.Fatalf("body timeout %v: %v", hardTimeouts.Body, err)
 		}
 	})
@@ -1015,10 +980,10 @@ func TestDescriptorExhaustionGnetAccept(t *testing.T) {
 	exhaustDescriptors(t, s)
 	select {
 	case <-s.Done():
-	case <-time.After(hardBound):
+	case <-time.After(waitBound):
 		// It survived after all (the accept may have found a free
 		// descriptor): then it must shut down cleanly as usual.
-		ctx, cancel := context.WithTimeout(context.Background(), hardBound)
+		ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 		defer cancel()
 		if err := s.Shutdown(ctx); err != nil {
 			t.Fatal(err)

@@ -415,8 +415,11 @@ func soakGet(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: so
 
 const soakHello = "Hello, World!"
 
-// soakKeepAlive alternates /plaintext and /json on one connection.
-func soakKeepAlive(ctx context.Context, addr string, k *soakTally, _ uint64) {
+// soakSession runs one keep-alive client until ctx ends: it connects when
+// it has no connection and calls step with it; step returns how many
+// answers it checked, and an error that costs the connection. A response
+// saying Connection: close also ends the connection (keep reports false).
+func soakSession(ctx context.Context, addr string, k *soakTally, step func(c *soakConn, i int) (answers int, keep bool, err error)) {
 	var c *soakConn
 	for i := 0; ctx.Err() == nil; i++ {
 		if c == nil {
@@ -427,77 +430,69 @@ func soakKeepAlive(ctx context.Context, addr string, k *soakTally, _ uint64) {
 				continue
 			}
 		}
-		path, want := "/plaintext", soakHello
-		if i%2 == 1 {
-			path, want = "/json", `{"message":"Hello, World!"}`
-		}
-		resp, body, err := c.roundTrip(soakGet(path), "GET")
-		if err == nil && (resp.StatusCode != 200 || string(body) != want) {
-			err = fmt.Errorf("%s: %d %q", path, resp.StatusCode, body)
-		}
+		n, keep, err := step(c, i)
+		k.ok.Add(int64(n))
 		if err != nil {
 			k.failed(ctx, "%v", err)
+		}
+		if err != nil || !keep {
 			c.Close()
 			c = nil
-			continue
 		}
-		k.ok.Add(1)
 	}
 	if c != nil {
 		c.Close()
 	}
+}
+
+// soakExpect does one request and checks status and, unless want is "",
+// the body.
+func soakExpect(c *soakConn, req, method string, status int, want string) (int, bool, error) {
+	resp, body, err := c.roundTrip(req, method)
+	if err != nil {
+		return 0, false, err
+	}
+	if resp.StatusCode != status || want != "" && string(body) != want {
+		return 0, false, fmt.Errorf("%q: %d %q", strings.Fields(req)[1], resp.StatusCode, body)
+	}
+	return 1, !resp.Close, nil
+}
+
+// soakKeepAlive alternates /plaintext and /json on one connection.
+func soakKeepAlive(ctx context.Context, addr string, k *soakTally, _ uint64) {
+	soakSession(ctx, addr, k, func(c *soakConn, i int) (int, bool, error) {
+		if i%2 == 1 {
+			return soakExpect(c, soakGet("/json"), "GET", 200, `{"message":"Hello, World!"}`)
+		}
+		return soakExpect(c, soakGet("/plaintext"), "GET", 200, soakHello)
+	})
 }
 
 // soakPipelined sends 16 requests in one write, then reads 16 answers.
 func soakPipelined(ctx context.Context, addr string, k *soakTally, _ uint64) {
 	batch := strings.Repeat(soakGet("/plaintext"), 16)
-	var c *soakConn
-	for ctx.Err() == nil {
-		if c == nil {
-			var err error
-			if c, err = soakDial(ctx, addr); err != nil {
-				k.failed(ctx, "dial: %v", err)
-				soakSleep(ctx, 10*time.Millisecond)
-				continue
-			}
-		}
+	soakSession(ctx, addr, k, func(c *soakConn, _ int) (int, bool, error) {
 		c.SetDeadline(time.Now().Add(15 * time.Second))
-		_, err := io.WriteString(c, batch)
-		for i := 0; i < 16 && err == nil; i++ {
-			var resp *http.Response
-			var body []byte
-			resp, body, err = c.readResponse("GET")
+		if _, err := io.WriteString(c, batch); err != nil {
+			return 0, false, err
+		}
+		for n := range 16 {
+			resp, body, err := c.readResponse("GET")
 			if err == nil && (resp.StatusCode != 200 || string(body) != soakHello) {
 				err = fmt.Errorf("%d %q", resp.StatusCode, body)
 			}
-			if err == nil {
-				k.ok.Add(1)
+			if err != nil {
+				return n, false, err
 			}
 		}
-		if err != nil {
-			k.failed(ctx, "%v", err)
-			c.Close()
-			c = nil
-		}
-	}
-	if c != nil {
-		c.Close()
-	}
+		return 16, true, nil
+	})
 }
 
 // soakEcho posts bodies to the fallback's /echo and checks what it saw.
 func soakEcho(ctx context.Context, addr string, k *soakTally, seed uint64) {
 	rnd := rand.New(rand.NewPCG(seed, 1))
-	var c *soakConn
-	for i := 0; ctx.Err() == nil; i++ {
-		if c == nil {
-			var err error
-			if c, err = soakDial(ctx, addr); err != nil {
-				k.failed(ctx, "dial: %v", err)
-				soakSleep(ctx, 10*time.Millisecond)
-				continue
-			}
-		}
+	soakSession(ctx, addr, k, func(c *soakConn, i int) (int, bool, error) {
 		body := make([]byte, rnd.IntN(64<<10))
 		for j := range body {
 			body[j] = byte('a' + rnd.IntN(26))
@@ -513,16 +508,10 @@ func soakEcho(ctx context.Context, addr string, k *soakTally, seed uint64) {
 			err = soakCheckEcho(resp, got, body)
 		}
 		if err != nil {
-			k.failed(ctx, "%v", err)
-			c.Close()
-			c = nil
-			continue
+			return 0, false, err
 		}
-		k.ok.Add(1)
-	}
-	if c != nil {
-		c.Close()
-	}
+		return 1, true, nil
+	})
 }
 
 func soakChunk(body []byte, size int) string {
@@ -556,66 +545,19 @@ func soakCheckEcho(resp *http.Response, got, sent []byte) error {
 
 // soakSlow asks for /slow?ms=50, and for /panic now and then (a 500).
 func soakSlow(ctx context.Context, addr string, k *soakTally, _ uint64) {
-	var c *soakConn
-	for i := 0; ctx.Err() == nil; i++ {
-		if c == nil {
-			var err error
-			if c, err = soakDial(ctx, addr); err != nil {
-				k.failed(ctx, "dial: %v", err)
-				soakSleep(ctx, 10*time.Millisecond)
-				continue
-			}
-		}
-		path, status, want := "/slow?ms=50", 200, "slow 50"
+	soakSession(ctx, addr, k, func(c *soakConn, i int) (int, bool, error) {
 		if i%10 == 9 {
-			path, status, want = "/panic", 500, ""
+			return soakExpect(c, soakGet("/panic"), "GET", 500, "")
 		}
-		resp, body, err := c.roundTrip(soakGet(path), "GET")
-		if err == nil && (resp.StatusCode != status || want != "" && string(body) != want) {
-			err = fmt.Errorf("%s: %d %q", path, resp.StatusCode, body)
-		}
-		if err != nil {
-			k.failed(ctx, "%v", err)
-		} else {
-			k.ok.Add(1)
-		}
-		if err != nil || resp.Close {
-			c.Close()
-			c = nil
-		}
-	}
-	if c != nil {
-		c.Close()
-	}
+		return soakExpect(c, soakGet("/slow?ms=50"), "GET", 200, "slow 50")
+	})
 }
 
 // soakStream reads a flushed, chunked fallback response.
 func soakStream(ctx context.Context, addr string, k *soakTally, _ uint64) {
-	var c *soakConn
-	for ctx.Err() == nil {
-		if c == nil {
-			var err error
-			if c, err = soakDial(ctx, addr); err != nil {
-				k.failed(ctx, "dial: %v", err)
-				soakSleep(ctx, 10*time.Millisecond)
-				continue
-			}
-		}
-		resp, body, err := c.roundTrip(soakGet("/stream?chunks=8&bytes=4096"), "GET")
-		if err == nil && (resp.StatusCode != 200 || len(body) != 8*4096) {
-			err = fmt.Errorf("/stream: %d, %d bytes", resp.StatusCode, len(body))
-		}
-		if err != nil {
-			k.failed(ctx, "%v", err)
-			c.Close()
-			c = nil
-			continue
-		}
-		k.ok.Add(1)
-	}
-	if c != nil {
-		c.Close()
-	}
+	soakSession(ctx, addr, k, func(c *soakConn, _ int) (int, bool, error) {
+		return soakExpect(c, soakGet("/stream?chunks=8&bytes=4096"), "GET", 200, strings.Repeat("x", 8*4096))
+	})
 }
 
 // soakHalfClose pipelines three requests, shuts its write side and
