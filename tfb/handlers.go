@@ -1,6 +1,7 @@
 package tfb
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -10,11 +11,11 @@ import (
 // Register adds the database routes to mux: GET (and so HEAD) /db,
 // /queries, /updates, /cached-queries and /fortunes.
 func (a *App) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /db", a.serveDB)
-	mux.HandleFunc("GET /queries", a.serveQueries)
-	mux.HandleFunc("GET /updates", a.serveUpdates)
-	mux.HandleFunc("GET /cached-queries", a.serveCachedQueries)
-	mux.HandleFunc("GET /fortunes", a.serveFortunes)
+	mux.Handle("GET /db", a.serve(ContentTypeJSON, a.serveDB))
+	mux.Handle("GET /queries", a.serve(ContentTypeJSON, a.serveQueries))
+	mux.Handle("GET /updates", a.serve(ContentTypeJSON, a.serveUpdates))
+	mux.Handle("GET /cached-queries", a.serve(ContentTypeJSON, a.serveCachedQueries))
+	mux.Handle("GET /fortunes", a.serve(ContentTypeHTML, a.serveFortunes))
 }
 
 // Handler returns a handler serving the database routes alone; any other
@@ -25,44 +26,39 @@ func (a *App) Handler() http.Handler {
 	return mux
 }
 
-func (a *App) serveDB(w http.ResponseWriter, r *http.Request) {
-	b := alloc.Get()
-	defer alloc.Put(b)
-	var err error
-	b.B, err = a.AppendDB(r.Context(), b.B)
-	a.reply(w, r, ContentTypeJSON, b.B, err)
+// appender builds one route's response body into dst.
+type appender func(ctx context.Context, dst []byte, r *http.Request) ([]byte, error)
+
+// serve returns a handler that builds its body with build into a pooled
+// buffer and replies with it.
+func (a *App) serve(contentType string, build appender) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b := alloc.Get()
+		defer alloc.Put(b)
+		var err error
+		b.B, err = build(r.Context(), b.B, r)
+		a.reply(w, r, contentType, b.B, err)
+	}
 }
 
-func (a *App) serveQueries(w http.ResponseWriter, r *http.Request) {
-	b := alloc.Get()
-	defer alloc.Put(b)
-	var err error
-	b.B, err = a.AppendQueries(r.Context(), b.B, Count(QueryValue(r.URL.RawQuery, "queries")))
-	a.reply(w, r, ContentTypeJSON, b.B, err)
+func (a *App) serveDB(ctx context.Context, dst []byte, _ *http.Request) ([]byte, error) {
+	return a.AppendDB(ctx, dst)
 }
 
-func (a *App) serveUpdates(w http.ResponseWriter, r *http.Request) {
-	b := alloc.Get()
-	defer alloc.Put(b)
-	var err error
-	b.B, err = a.AppendUpdates(r.Context(), b.B, Count(QueryValue(r.URL.RawQuery, "queries")))
-	a.reply(w, r, ContentTypeJSON, b.B, err)
+func (a *App) serveQueries(ctx context.Context, dst []byte, r *http.Request) ([]byte, error) {
+	return a.AppendQueries(ctx, dst, Count(QueryValue(r.URL.RawQuery, "queries")))
 }
 
-func (a *App) serveCachedQueries(w http.ResponseWriter, r *http.Request) {
-	b := alloc.Get()
-	defer alloc.Put(b)
-	var err error
-	b.B, err = a.AppendCachedQueries(r.Context(), b.B, Count(QueryValue(r.URL.RawQuery, "count")))
-	a.reply(w, r, ContentTypeJSON, b.B, err)
+func (a *App) serveUpdates(ctx context.Context, dst []byte, r *http.Request) ([]byte, error) {
+	return a.AppendUpdates(ctx, dst, Count(QueryValue(r.URL.RawQuery, "queries")))
 }
 
-func (a *App) serveFortunes(w http.ResponseWriter, r *http.Request) {
-	b := alloc.Get()
-	defer alloc.Put(b)
-	var err error
-	b.B, err = a.AppendFortunes(r.Context(), b.B)
-	a.reply(w, r, ContentTypeHTML, b.B, err)
+func (a *App) serveCachedQueries(ctx context.Context, dst []byte, r *http.Request) ([]byte, error) {
+	return a.AppendCachedQueries(ctx, dst, Count(QueryValue(r.URL.RawQuery, "count")))
+}
+
+func (a *App) serveFortunes(ctx context.Context, dst []byte, _ *http.Request) ([]byte, error) {
+	return a.AppendFortunes(ctx, dst)
 }
 
 // reply writes body with an explicit Content-Length (so that a large body
