@@ -52,6 +52,7 @@ func (c *conn) traffic() gnet.Action {
 	c.flushQueue()
 	buf, _ := c.gc.Peek(-1)
 	heads := l.n.requests
+	l.outbound = c.gc.OutboundBuffered() // unchanged until finish writes
 	off := c.consume(buf)
 	if off > 0 {
 		_, _ = c.gc.Discard(off)
@@ -114,7 +115,7 @@ func (c *conn) acceptsMore() bool {
 	if c.eof != nil {
 		return c.eof.queuedBytes < cfg.OutputHighWater // gnet's side is gone
 	}
-	return c.gc.OutboundBuffered()+len(c.l.out) < cfg.OutputHighWater
+	return c.l.outbound+len(c.l.out) < cfg.OutputHighWater
 }
 
 // step serves the request at the start of b and returns the bytes
@@ -137,6 +138,12 @@ func (c *conn) step(b []byte) int {
 	case rt != nil && rt.Static != nil:
 		k := c.skipBody(b[n:], &h)
 		s := rt.Static
+		if c.head == nil && c.eof == nil {
+			// The common case, without answer's indirection.
+			l.n.count(200)
+			l.out = appendStatic(l.out, s.Response(false), len(s.Body), &h)
+			return n + k
+		}
 		c.answer(func(dst []byte) []byte { return appendStatic(dst, s.Response(false), len(s.Body), &h) }, 200)
 		return n + k
 	case rt != nil:
@@ -165,7 +172,7 @@ func (c *conn) step(b []byte) int {
 // headFor decides what every response to r shares, and whether the
 // connection ends after it.
 func (c *conn) headFor(r *http1.Request) head {
-	h := head{server: c.l.s.server, date: c.l.s.dates.Load(), isHEAD: r.IsHEAD()}
+	h := head{server: c.l.s.server, dates: c.l.s.dates, isHEAD: r.IsHEAD()}
 	switch {
 	case !r.KeepAlive || c.l.s.draining.Load():
 		h.conn = connClose
@@ -196,7 +203,7 @@ func (c *conn) answer(write func([]byte) []byte, status int) {
 
 // refuse answers a request the parser rejected and ends the connection.
 func (c *conn) refuse(err error) {
-	h := head{server: c.l.s.server, date: c.l.s.dates.Load()}
+	h := head{server: c.l.s.server, dates: c.l.s.dates}
 	c.closing = true
 	status := 400
 	if pe, ok := err.(*http1.ParseError); ok {

@@ -14,10 +14,11 @@ type loop struct {
 	s  *Server
 	el gnet.EventLoop
 
-	out  []byte   // the outbound batch of the current OnTraffic
-	req  Request  // the request being served; its slices die with the batch
-	resp Response // the loop handlers' response builder
-	n    counts   // this batch's counters, added to stats once per batch
+	out      []byte   // the outbound batch of the current OnTraffic
+	outbound int      // gnet's unsent output for the connection being served
+	req      Request  // the request being served; its slices die with the batch
+	resp     Response // the loop handlers' response builder
+	n        counts   // this batch's counters, added to stats once per batch
 
 	conns    []*conn // every open connection, for the sweep
 	blocked  []*conn // paused by output backpressure; the sweeper wakes them

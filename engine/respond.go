@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 
+	"github.com/chopin-go/chopin/datecache"
 	"github.com/chopin-go/chopin/http1"
 )
 
@@ -22,8 +23,8 @@ const (
 
 // head carries what every response the engine writes for one request shares.
 type head struct {
-	server []byte // "Server: name\r\n", or empty
-	date   []byte
+	server []byte           // "Server: name\r\n", or empty
+	dates  *datecache.Cache // read only when a response is formatted: FastRoutes carry their own
 	isHEAD bool
 	conn   connMode
 }
@@ -31,7 +32,7 @@ type head struct {
 func (h *head) appendCommon(dst []byte) []byte {
 	dst = append(dst, h.server...)
 	dst = append(dst, "Date: "...)
-	return append(append(dst, h.date...), "\r\n"...)
+	return append(h.dates.Append(dst), "\r\n"...)
 }
 
 func (h *head) appendConnection(dst []byte) []byte {

@@ -16,6 +16,7 @@ type Route[H any] struct {
 
 // Path holds the routes of one exact path.
 type Path[H any] struct {
+	path   string
 	routes []Route[H]
 	// Allow lists the path's methods for a 405 (RFC 9110 §15.5.6);
 	// GET implies HEAD.
@@ -26,8 +27,14 @@ type Path[H any] struct {
 // Router is safe for concurrent Lookups once no more routes are added.
 type Router[H any] struct {
 	paths   map[string]*Path[H]
+	byLen   [maxIndexedLen][]*Path[H] // short paths by length, for Lookup
 	statics []*Static
 }
+
+// maxIndexedLen bounds the paths Lookup finds through byLen, by length and
+// then a byte comparison, which beats hashing for the few short paths a
+// server routes itself; longer ones go through the map.
+const maxIndexedLen = 64
 
 // ErrDuplicate reports a method and path registered twice.
 var ErrDuplicate = errors.New("router: route already registered")
@@ -43,8 +50,11 @@ func (r *Router[H]) Add(method, path string, rt Route[H]) error {
 	}
 	p := r.paths[path]
 	if p == nil {
-		p = &Path[H]{}
+		p = &Path[H]{path: path}
 		r.paths[path] = p
+		if len(path) < maxIndexedLen {
+			r.byLen[len(path)] = append(r.byLen[len(path)], p)
+		}
 	}
 	for _, old := range p.routes {
 		if old.Method == method {
@@ -79,7 +89,7 @@ func allow[H any](routes []Route[H]) string {
 // nil when the path is unknown. HEAD falls back to the GET route; the
 // caller sends no body. It does not allocate.
 func (r *Router[H]) Lookup(method, path []byte) (*Route[H], *Path[H]) {
-	p := r.paths[string(path)]
+	p := r.find(path)
 	if p == nil {
 		return nil, nil
 	}
@@ -96,6 +106,18 @@ func (r *Router[H]) Lookup(method, path []byte) (*Route[H], *Path[H]) {
 		}
 	}
 	return nil, p
+}
+
+func (r *Router[H]) find(path []byte) *Path[H] {
+	if len(path) >= maxIndexedLen {
+		return r.paths[string(path)]
+	}
+	for _, p := range r.byLen[len(path)] {
+		if p.path == string(path) {
+			return p
+		}
+	}
+	return nil
 }
 
 // SetDate republishes every Static with a new date.
