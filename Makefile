@@ -5,7 +5,7 @@ FUZZTIME ?= 60s
 ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
-.PHONY: all build run test vet fmt-check fuzz bench bench-micro bench-parse clean
+.PHONY: all build run test vet fmt-check fuzz bench bench-micro bench-parse soak clean
 
 all: build
 
@@ -58,6 +58,7 @@ bench-micro:
 # soak: mixed well-behaved and abusive clients against the bench server for
 # SOAK, failing if memory, descriptors, threads or goroutines grow past the
 # bounds stated in cmd/bench-server/soak_test.go.
+SOAK ?= 5m
 soak:
 	SOAK=$(SOAK) $(GO) test -run '^TestSoak$$' -count=1 -v -timeout 60m ./cmd/bench-server
 
