@@ -5,8 +5,8 @@ import "strconv"
 // AppendStatusLine appends "HTTP/1.1 code reason\r\n". We always answer
 // with HTTP/1.1, as RFC 9110 §6.2 asks of a server that implements it.
 func AppendStatusLine(dst []byte, code int) []byte {
-	if line, ok := commonStatusLines[code]; ok {
-		return append(dst, line...)
+	if code >= 100 && code < len(statusLines) && statusLines[code] != "" {
+		return append(dst, statusLines[code]...)
 	}
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(code), 10)
@@ -84,10 +84,11 @@ func BodyAllowed(code int) bool {
 	return code >= 200 && code != 204 && code != 304
 }
 
-var commonStatusLines = func() map[int]string {
-	m := map[int]string{}
-	for _, c := range []int{200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 500} {
-		m[c] = "HTTP/1.1 " + strconv.Itoa(c) + " " + StatusText(c) + "\r\n"
+// statusLines holds the whole status line of every registered code, so
+// that writing one is an index and a copy.
+var statusLines = func() (t [600]string) {
+	for c := range statusText {
+		t[c] = "HTTP/1.1 " + strconv.Itoa(c) + " " + StatusText(c) + "\r\n"
 	}
-	return m
+	return t
 }()

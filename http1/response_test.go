@@ -29,16 +29,22 @@ func TestAppendStatusLine(t *testing.T) {
 	golden(t, "status_lines.golden", b.String())
 }
 
-// TestCommonStatusLines checks that each preformatted line is the one the
-// general path would write.
-func TestCommonStatusLines(t *testing.T) {
-	for code, line := range commonStatusLines {
+// TestStatusLines checks that each preformatted line is the one the
+// general path would write, and that every registered code has one.
+func TestStatusLines(t *testing.T) {
+	for code, line := range statusLines {
+		if line == "" {
+			if _, registered := statusText[code]; registered {
+				t.Errorf("registered code %d has no preformatted line", code)
+			}
+			continue
+		}
 		want := "HTTP/1.1 " + strconv.Itoa(code) + " " + StatusText(code) + "\r\n"
 		if line != want {
-			t.Errorf("commonStatusLines[%d] = %q, want %q", code, line, want)
+			t.Errorf("statusLines[%d] = %q, want %q", code, line, want)
 		}
 	}
-	if _, ok := commonStatusLines[200]; !ok {
+	if statusLines[200] == "" {
 		t.Error("200 has no preformatted line")
 	}
 }
