@@ -3,7 +3,6 @@ package engine
 import (
 	"log/slog"
 	"net/http"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -57,6 +56,13 @@ type Config struct {
 	GoAccept bool
 	// LockOSThread pins each event loop to an OS thread.
 	LockOSThread bool
+	// KeepGOMAXPROCS leaves GOMAXPROCS alone. By default a performance
+	// mode server raises it to Loops+1 when it is lower, so that the
+	// goroutines of the process (fallback handlers, database drivers) have
+	// a P that no event loop holds while it waits in epoll_wait (see
+	// procs.go for the measurements). Loops 0 still means the GOMAXPROCS
+	// the process had before the engine raised it.
+	KeepGOMAXPROCS bool
 	// ReadBufferBytes is the most one read(2) takes (gnet's per-loop read
 	// buffer); at least 16 KiB is used.
 	ReadBufferBytes int
@@ -115,7 +121,7 @@ func (c Config) withDefaults() Config {
 		c.Addr = DefaultAddr
 	}
 	if c.Loops <= 0 {
-		c.Loops = runtime.GOMAXPROCS(0)
+		c.Loops = defaultLoops()
 	}
 	if c.ReadBufferBytes < 16<<10 {
 		if c.ReadBufferBytes == 0 {

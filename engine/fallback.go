@@ -28,6 +28,7 @@ func (c *conn) fallback(b []byte, n int, h *head) int {
 		Head:       bytes.Clone(b[:n]),
 		RemoteAddr: c.remote,
 		Ctx:        ctx,
+		Cancel:     cancel,
 		Out:        s,
 		ForceClose: h.conn == connClose,
 	}

@@ -74,6 +74,12 @@ func Start(cfg Config, routes *Routes) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.Mode != Standard && !s.cfg.KeepGOMAXPROCS {
+		if from, raised := spareProc(s.cfg.Loops); raised {
+			s.cfg.Logger.Info("engine: GOMAXPROCS raised to give goroutines a P beside the event loops",
+				"from", from, "to", s.cfg.Loops+1)
+		}
+	}
 	s.dates.Start()
 	switch {
 	case s.cfg.Mode == Standard:
@@ -222,6 +228,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 		<-s.done
 	}
 	s.stop()
+	if s.fb != nil {
+		s.fb.Close()
+	}
 	s.dates.Stop()
 	return err
 }

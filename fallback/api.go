@@ -47,9 +47,14 @@ type Job struct {
 	Head       []byte // the request head, request-line to the empty line
 	RemoteAddr string
 	// Ctx is cancelled when the connection goes away or the server stops.
-	Ctx  context.Context
-	Body *Body // nil when the request has no body
-	Out  Output
+	Ctx context.Context
+	// Cancel, if set, cancels Ctx. The bridge then gives Ctx itself to
+	// the handler and calls Cancel when ServeHTTP returns, as net/http
+	// cancels a request's context, instead of deriving a second context
+	// per request. Nothing of the bridge waits on Ctx afterwards.
+	Cancel context.CancelFunc
+	Body   *Body // nil when the request has no body
+	Out    Output
 	// ForceClose: the connection ends after this response whatever the
 	// handler does (the request asked for it, or the server is draining).
 	ForceClose bool

@@ -37,7 +37,10 @@ type Body struct {
 	deadline time.Time
 	merged   bool // the trailers went into req.Trailer
 
-	ready chan struct{} // capacity 1: "something changed", for a waiting Read
+	// ready (capacity 1) says "something changed" to a waiting reader. It
+	// is made, under mu, only when a reader is about to wait: most bodies
+	// arrive whole before the handler reads them and never need it.
+	ready chan struct{}
 
 	// Set by the bridge before the handler starts, read only by readers.
 	gate   *gate           // sends 100 (Continue) on the first Read
@@ -55,7 +58,7 @@ func NewBody(limit int64, expectContinue bool) *Body {
 	if limit <= 0 {
 		limit = http1.DefaultMaxBodyBytes
 	}
-	return &Body{limit: limit, expect: expectContinue, ready: make(chan struct{}, 1)}
+	return &Body{limit: limit, expect: expectContinue}
 }
 
 // Append copies p to the end of the body. It never blocks: the engine calls
@@ -79,8 +82,8 @@ func (b *Body) Append(p []byte) {
 		b.buf = append(b.buf, p...)
 		b.total += int64(len(p))
 	}
+	b.nudgeLocked()
 	b.mu.Unlock()
-	b.nudge()
 }
 
 var errBodyTooLarge = &http1.ParseError{Status: http.StatusRequestEntityTooLarge, Reason: "request body too large"}
@@ -104,11 +107,12 @@ func (b *Body) End(trailers []http1.Header, err error) {
 			b.trailers = append(b.trailers, string(t.Name), string(t.Value))
 		}
 	}
+	b.nudgeLocked()
 	b.mu.Unlock()
-	b.nudge()
 }
 
-func (b *Body) nudge() {
+// nudgeLocked wakes a waiting reader; b.mu is held.
+func (b *Body) nudgeLocked() {
 	select {
 	case b.ready <- struct{}{}:
 	default:
@@ -128,6 +132,62 @@ func (b *Body) Read(p []byte) (int, error) {
 		}
 		b.wait()
 	}
+}
+
+// WriteTo writes the body to w straight from the bytes the engine appended,
+// with the same results as Reads would give: io.Copy from a request body
+// then needs no buffer of its own (it allocates 32 KiB per call without
+// one).
+func (b *Body) WriteTo(w io.Writer) (n int64, err error) {
+	b.gate.pass()
+	for {
+		chunk, err, wait := b.takeAll()
+		if len(chunk) > 0 {
+			m, werr := w.Write(chunk)
+			n += int64(m)
+			if werr == nil && m < len(chunk) {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return n, werr
+			}
+		}
+		switch {
+		case err == io.EOF:
+			return n, nil
+		case err != nil:
+			return n, err
+		case wait:
+			b.wait()
+		}
+	}
+}
+
+// takeAll is take for WriteTo: it hands over every unread byte at once.
+// The bytes are detached from the Body (the next Append starts a new
+// buffer), since they are written to w outside the lock.
+func (b *Body) takeAll() (chunk []byte, err error, wait bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closed:
+		return nil, http.ErrBodyReadAfterClose, false
+	case b.off < len(b.buf):
+		chunk = b.buf[b.off:]
+		b.buf, b.off = nil, 0
+		if b.done && b.err == nil {
+			return chunk, b.eofLocked(), false
+		}
+		return chunk, nil, false
+	case b.done && b.err != nil:
+		return nil, b.readErr(), false
+	case b.done:
+		return nil, b.eofLocked(), false
+	case !b.deadline.IsZero() && !time.Now().Before(b.deadline):
+		return nil, os.ErrDeadlineExceeded, false
+	}
+	b.readyLocked()
+	return nil, nil, true
 }
 
 // take returns what Read can return now, or wait = true.
@@ -157,14 +217,23 @@ func (b *Body) take(p []byte) (n int, err error, wait bool) {
 	case !b.deadline.IsZero() && !time.Now().Before(b.deadline):
 		return 0, os.ErrDeadlineExceeded, false
 	}
+	b.readyLocked()
 	return 0, nil, true
+}
+
+// readyLocked makes the channel a reader about to wait will wait on; from
+// now on every change nudges it.
+func (b *Body) readyLocked() {
+	if b.ready == nil {
+		b.ready = make(chan struct{}, 1)
+	}
 }
 
 // wait blocks until something may have changed: a nudge, the deadline, or
 // the end of the connection, which ends the body with the context's error.
 func (b *Body) wait() {
 	b.mu.Lock()
-	d := b.deadline
+	d, ready := b.deadline, b.ready
 	b.mu.Unlock()
 	var timeout <-chan time.Time
 	if !d.IsZero() {
@@ -177,7 +246,7 @@ func (b *Body) wait() {
 		done = b.ctx.Done()
 	}
 	select {
-	case <-b.ready:
+	case <-ready:
 	case <-timeout:
 	case <-done:
 		b.End(nil, context.Cause(b.ctx))
@@ -226,8 +295,8 @@ func (b *Body) Close() error {
 	b.mu.Lock()
 	b.closed = true
 	b.buf, b.off, b.trailers = nil, 0, nil
+	b.nudgeLocked()
 	b.mu.Unlock()
-	b.nudge()
 	return nil
 }
 
@@ -235,8 +304,8 @@ func (b *Body) Close() error {
 func (b *Body) setDeadline(t time.Time) {
 	b.mu.Lock()
 	b.deadline = t
+	b.nudgeLocked()
 	b.mu.Unlock()
-	b.nudge()
 }
 
 // failed reports whether the body ended with an error.

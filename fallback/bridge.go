@@ -33,6 +33,8 @@ type Bridge struct {
 
 	waiting atomic.Int64 // goroutines waiting for a worker token
 	running atomic.Int64 // handlers running now
+
+	pool workers
 }
 
 // New returns a Bridge for cfg, zero fields resolved to their defaults: a
@@ -82,11 +84,39 @@ func formatNow() []byte {
 	return time.Now().UTC().AppendFormat(make([]byte, 0, len(http.TimeFormat)), http.TimeFormat)
 }
 
-// Serve runs the handler for j on a new goroutine and returns at once, so
-// the engine may call it on its event loop. The goroutine waits for a
-// worker token, serves the request and ends with exactly one call to
-// j.Out.Finish. j and everything it holds belong to the Bridge from now on.
-func (b *Bridge) Serve(j *Job) { go b.run(j) }
+// Serve runs the handler for j on a goroutine (an idle worker's, or a new
+// one) and returns at once, so the engine may call it on its event loop.
+// The goroutine waits for a worker token, serves the request and ends it
+// with exactly one call to j.Out.Finish. j and everything it holds belong
+// to the Bridge from now on.
+func (b *Bridge) Serve(j *Job) {
+	if w := b.pool.take(); w != nil {
+		w.jobs <- j // never blocks: a parked worker's channel is empty
+		return
+	}
+	b.pool.started.Add(1)
+	go b.work(j)
+}
+
+// Close ends the idle handler goroutines and makes busy ones end after
+// their request instead of waiting for the next. Requests handed to Serve
+// later still run, each on a goroutine of its own.
+func (b *Bridge) Close() { b.pool.close() }
+
+// work serves j, then the jobs Serve hands it while it is parked.
+func (b *Bridge) work(j *Job) {
+	var w *worker
+	for j != nil {
+		b.run(j)
+		if w == nil {
+			w = &worker{jobs: make(chan *Job, 1)}
+		}
+		if !b.pool.park(w, time.Now()) {
+			return
+		}
+		j = <-w.jobs
+	}
+}
 
 // outcome is how a request ended, for Output.Finish.
 type outcome struct {
@@ -172,7 +202,10 @@ func (b *Bridge) serve(j *Job, ctx context.Context) outcome {
 		b.log.Error("fallback: request head does not parse", "err", err)
 		return b.refuse(j, err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := ctx, j.Cancel
+	if cancel == nil {
+		rctx, cancel = context.WithCancel(ctx)
+	}
 	defer cancel() // net/http cancels the context when ServeHTTP returns
 	req, err := newRequest(rctx, j, hr)
 	if err != nil {

@@ -16,12 +16,20 @@ const (
 	maxPooledBuf = 4 * pooledBuf
 )
 
-func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+// getBuf returns a pooled buffer, empty, in the box it travels in: putting
+// that same box back costs no allocation, boxing a new one would.
+func getBuf() *[]byte {
+	box := bufPool.Get().(*[]byte)
+	*box = (*box)[:0]
+	return box
+}
 
-func putBuf(b []byte) {
-	if b == nil || cap(b) < pooledBuf || cap(b) > maxPooledBuf {
+// putBuf returns b to the pool in box, unless b is nil (it went elsewhere)
+// or its size is not worth keeping.
+func putBuf(box *[]byte, b []byte) {
+	if box == nil || b == nil || cap(b) < pooledBuf || cap(b) > maxPooledBuf {
 		return
 	}
-	b = b[:0]
-	bufPool.Put(&b)
+	*box = b[:0]
+	bufPool.Put(box)
 }

@@ -66,7 +66,7 @@ func (w *response) sendBy(deadline int64) error {
 		return err
 	case <-t.C:
 		// p belongs to the running Send now; Finish waits for it.
-		w.inflight, w.wire = res, nil
+		w.inflight, w.wire, w.wireBox = res, nil, nil
 		return os.ErrDeadlineExceeded
 	}
 }

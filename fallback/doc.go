@@ -3,9 +3,13 @@
 //
 // # What runs where
 //
-// On the engine's event loop: Bridge.Serve, which only starts a goroutine,
-// and Body.Append and Body.End, which copy bytes under a mutex held for the
-// copy and never block. Everything else runs on the request's goroutine:
+// On the engine's event loop: Bridge.Serve, which only hands the job to an
+// idle handler goroutine or starts one, and Body.Append and Body.End, which
+// copy bytes under a mutex held for the copy and never block. Handler
+// goroutines are reused (workers.go): one that finished its request parks
+// and takes the next, keeping the stack the handler grew, and ends after
+// two idle seconds or at Bridge.Close. Everything else runs on the
+// request's goroutine:
 // waiting for one of Config.Workers worker tokens (a request whose
 // connection goes away while it waits is dropped unanswered), parsing the
 // head again with http1.Parser, building the *http.Request, running the

@@ -59,10 +59,13 @@ type response struct {
 	isHEAD, wants10KeepAlive, wantsClose, forceClose bool
 	minor                                            int
 
-	buf  []byte   // body bytes not yet framed
-	wire []byte   // framed bytes not yet sent
-	keys []string // scratch for sorting header keys
-	err  error    // sticky: a Send failed or the write deadline passed
+	buf     []byte // body bytes not yet framed
+	wire    []byte // framed bytes not yet sent
+	bufBox  *[]byte
+	wireBox *[]byte
+	keys    []string // scratch for sorting header keys
+	keyBuf  [16]string
+	err     error // sticky: a Send failed or the write deadline passed
 
 	wdeadline atomic.Int64 // unix nanoseconds; 0: none
 	inflight  <-chan error // a Send abandoned at the write deadline
@@ -90,6 +93,7 @@ func newResponse(b *Bridge, j *Job, req *http.Request, hr *http1.Request) *respo
 		wantsClose:       req.Close,
 		wants10KeepAlive: hr.Minor == 0 && hasToken(get(req.Header, "Connection"), "keep-alive"),
 	}
+	w.keys = w.keyBuf[:0]
 	w.gate.out = j.Out
 	if w.body != nil {
 		// net/http wraps the body in an expectContinueReader when the
@@ -227,7 +231,8 @@ func stream[T string | []byte](w *response, p T) (int, error) {
 // wireBuf returns wire, taken from the pool on first use.
 func (w *response) wireBuf() []byte {
 	if w.wire == nil {
-		w.wire = getBuf()
+		w.wireBox = getBuf()
+		w.wire = *w.wireBox
 	}
 	return w.wire
 }
@@ -235,7 +240,8 @@ func (w *response) wireBuf() []byte {
 // grow returns buf, taken from the pool on first use.
 func (w *response) grow() []byte {
 	if w.buf == nil {
-		w.buf = getBuf()
+		w.bufBox = getBuf()
+		w.buf = *w.bufBox
 	}
 	return w.buf
 }
@@ -391,9 +397,9 @@ func (w *response) release() {
 	if w.stopNotify != nil {
 		close(w.stopNotify)
 	}
-	putBuf(w.buf)
-	putBuf(w.wire)
-	w.buf, w.wire = nil, nil
+	putBuf(w.bufBox, w.buf)
+	putBuf(w.wireBox, w.wire)
+	w.buf, w.wire, w.bufBox, w.wireBox = nil, nil, nil, nil
 }
 
 // relevantCaller names the first caller outside this package and

@@ -43,6 +43,8 @@ type options struct {
 	memLimit                   int64
 	db                         dbOptions
 	cpuProfile                 string
+	memProfile                 string
+	keepProcs                  bool
 }
 
 func main() {
@@ -66,6 +68,7 @@ func parseFlags(args []string) options {
 	fs.IntVar(&o.loops, "loops", 0, "event loops (0: GOMAXPROCS)")
 	fs.BoolVar(&o.singleListener, "single-listener", false, "one listener with round-robin hand-off instead of SO_REUSEPORT per loop")
 	fs.BoolVar(&o.lockThread, "lock-os-thread", false, "pin each event loop to an OS thread")
+	fs.BoolVar(&o.keepProcs, "keep-gomaxprocs", false, "leave GOMAXPROCS alone (by default the engine raises it to loops+1)")
 	fs.BoolVar(&o.goAccept, "go-accept", false, "accept on goroutines and hand connections to the loops (survives running out of descriptors)")
 	fs.DurationVar(&o.statsEvery, "stats-every", 0, "log requests per second at this interval (0: off)")
 	fs.BoolVar(&o.debugRoutes, "debug-routes", false, "serve /echo, /slow, /stream, /big and /panic on the fallback")
@@ -73,6 +76,7 @@ func parseFlags(args []string) options {
 	fs.Int64Var(&o.memLimit, "memlimit", 0, "debug.SetMemoryLimit in bytes (0: leave GOMEMLIMIT alone)")
 	addDBFlags(fs, &o.db)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run to this file at shutdown")
 	fs.Parse(args)
 	return o
 }
@@ -90,6 +94,7 @@ func run(o options, log *slog.Logger) error {
 		SingleListener: o.singleListener,
 		LockOSThread:   o.lockThread,
 		GoAccept:       o.goAccept,
+		KeepGOMAXPROCS: o.keepProcs,
 		Logger:         log,
 	}
 	switch strings.ToLower(o.mode) {
@@ -118,6 +123,9 @@ func run(o options, log *slog.Logger) error {
 			return err
 		}
 		defer stopProfile()
+	}
+	if o.memProfile != "" {
+		defer writeAllocProfile(o.memProfile, log)
 	}
 	startAllocs := heapAllocs() // after start-up, which allocates once
 	if o.debugRoutes {
@@ -160,6 +168,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeAllocProfile writes the allocations sampled since the start, for
+// finding what a request allocates (go tool pprof -sample_index=alloc_objects).
+func writeAllocProfile(path string, log *slog.Logger) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Error("memprofile", "err", err)
+	}
 }
 
 // routes are the TechEmpower tests: plaintext is a FastRoute, json is

@@ -36,7 +36,7 @@ func (s *suite) idleMemory(ctx context.Context) []idleResult {
 		args = append(args, t.args(addr, plain)...)
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		cmd := exec.CommandContext(cctx, filepath.Join(s.cfg.binDir, "idlemem"), args...)
-		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(t.procs), "ENVIRONMENT=production")
+		cmd.Env = serverEnv(t.procs)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 		b, err := cmd.CombinedOutput()
 		cancel()

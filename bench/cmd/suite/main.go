@@ -7,6 +7,11 @@
 //
 //	cd bench && go run ./cmd/suite -time 5s -rounds 3
 //
+// With DATABASE_URL (or -database-url) it also runs TechEmpower's database
+// scenarios (/db, /queries, /fortunes, /updates, /cached-queries) against
+// PostgreSQL for the bench server, net/http and fasthttp, each with a pool
+// of -db-pool connections, in the -db-modes (wrk-bound by default).
+//
 // The server runs on one core (GOMAXPROCS=1, one event loop), wrk on the
 // others. Two modes: "wrk" (that pinning alone: on a small machine wrk may
 // saturate first) and "server" (the server's CPU is also capped with a cgroup
@@ -52,6 +57,20 @@ type config struct {
 	wrkThreads int
 	shared     bool // one core: server and wrk share it
 	cmdline    string
+
+	// The database scenarios.
+	dbURL    string   // PostgreSQL (DATABASE_URL); "" skips them
+	dbPool   int      // every server's pool size
+	dbModes  []string // the modes they run in
+	dbRounds int      // rounds they run in; 0: rounds
+}
+
+// dbRoundsOr is the number of rounds of the database scenarios.
+func (c *config) dbRoundsOr() int {
+	if c.dbRounds > 0 && c.dbRounds < c.rounds {
+		return c.dbRounds
+	}
+	return c.rounds
 }
 
 func main() {
@@ -70,7 +89,7 @@ func main() {
 
 func parseFlags() *config {
 	c := &config{}
-	var modes, only, scen string
+	var modes, only, scen, dbModes string
 	flag.StringVar(&c.root, "root", "..", "the chopin main module (repository root)")
 	flag.DurationVar(&c.benchTime, "time", 5*time.Second, "duration of each wrk run")
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds: every server and scenario is measured once per round")
@@ -85,6 +104,11 @@ func parseFlags() *config {
 	flag.StringVar(&scen, "scenarios", "", "comma-separated scenarios to run (default all)")
 	flag.StringVar(&c.report, "report", "docs/PERFORMANCE.md", "report, relative to -root")
 	flag.StringVar(&c.svg, "svg", "docs/performance.svg", "chart, relative to -root")
+	flag.StringVar(&c.dbURL, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL for the database scenarios (default $DATABASE_URL; empty: skip them); the suite works in a schema of its own, "+dbSchema)
+	flag.IntVar(&c.dbPool, "db-pool", 3, "database scenarios: every server's pool size (the bench server's default with GOMAXPROCS=1)")
+	flag.StringVar(&dbModes, "db-modes", "wrk", "modes the database scenarios run in (PostgreSQL is not pinned; a quota on the server mostly measures waiting)")
+	flag.IntVar(&c.dbRounds, "db-rounds", 0, "rounds of the database scenarios (0: -rounds)")
 	flag.Parse()
 	root, err := filepath.Abs(c.root)
 	if err != nil {
@@ -94,13 +118,17 @@ func parseFlags() *config {
 	c.binDir = filepath.Join(root, "bin", "bench")
 	c.rawDir = filepath.Join(root, "bench", "results", "raw")
 	c.modes = splitList(modes)
+	c.dbModes = splitList(dbModes)
 	c.only = setOf(only)
 	c.scenarios = setOf(scen)
 	c.cmdline = "suite " + strings.Join(os.Args[1:], " ")
-	for _, m := range c.modes {
+	for _, m := range append(append([]string(nil), c.modes...), c.dbModes...) {
 		if m != "server" && m != "wrk" {
 			log.Fatalf("unknown mode %q", m)
 		}
+	}
+	if c.dbPool < 1 {
+		log.Fatal("-db-pool must be ≥ 1")
 	}
 	if c.rounds < 1 || c.benchTime < time.Second {
 		log.Fatal("-rounds must be ≥ 1 and -time ≥ 1s")
@@ -161,6 +189,14 @@ func run(ctx context.Context, cfg *config) error {
 		return err
 	}
 	s := newSuite(cfg, b)
+	if s.hasDB() {
+		d, err := openDatabase(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("database scenarios: %w (unset DATABASE_URL or pass -db-modes '' to run without them)", err)
+		}
+		s.db = d
+		m.Postgres = d.version
+	}
 	if err := s.verifyAll(ctx, s.servers); err != nil {
 		return err
 	}

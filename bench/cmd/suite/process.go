@@ -61,15 +61,40 @@ func freeAddr() string {
 	return "127.0.0.1:" + strconv.Itoa(nextPort)
 }
 
-// startServer starts t for scenario sc pinned to cpus, moves it into cg
-// (if not nil) and waits until it accepts connections.
-func startServer(t *target, sc *scenario, cpus string, cg *cgroup, extra ...string) (*server, error) {
+// start starts t for sc (see startServer): a database scenario's server
+// gets DATABASE_URL (the suite's schema) and -db-pool; no other server gets
+// a DATABASE_URL, whatever the suite's own environment holds.
+func (s *suite) start(t *target, sc *scenario, cg *cgroup, extra ...string) (*server, error) {
+	var env []string
+	if sc.db {
+		env = []string{"DATABASE_URL=" + s.db.url}
+		extra = append([]string{"-db-pool", strconv.Itoa(s.cfg.dbPool)}, extra...)
+	}
+	return startServer(t, sc, s.cfg.serverCPUs, cg, env, extra...)
+}
+
+// serverEnv is the suite's environment for a server: without DATABASE_URL,
+// so that only the database scenarios' servers open PostgreSQL.
+func serverEnv(procs int) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GOMAXPROCS="+strconv.Itoa(procs), "ENVIRONMENT=production")
+}
+
+// startServer starts t for scenario sc pinned to cpus with env added to
+// its environment, moves it into cg (if not nil) and waits until it
+// accepts connections.
+func startServer(t *target, sc *scenario, cpus string, cg *cgroup, env []string, extra ...string) (*server, error) {
 	addr := freeAddr()
 	args := append([]string{"-c", cpus, t.bin}, t.args(addr, sc)...)
 	args = append(args, extra...)
 	cmd := exec.Command("taskset", args...) // taskset execs the server: same PID
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(t.procs), "ENVIRONMENT=production")
-	cmd.Env = append(cmd.Env, t.env...)
+	cmd.Env = append(serverEnv(t.procs), t.env...)
+	cmd.Env = append(cmd.Env, env...)
 	s := &server{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{}), addr: addr}
 	cmd.Stdout, cmd.Stderr = s.stderr, s.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

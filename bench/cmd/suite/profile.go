@@ -64,8 +64,8 @@ func (s *suite) profile(ctx context.Context) (*profileResult, error) {
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	var files []string
 	for _, sc := range s.scenarios {
-		if sc.key == "echo" {
-			continue
+		if sc.debugRoutes || sc.db {
+			continue // the fallback's and the database's scenarios are not the engine's
 		}
 		file := filepath.Join(s.cfg.rawDir, fmt.Sprintf("chopin-%s-%s.prof", sc.key, stamp))
 		t := chopinTarget("chopin (profiled)", s.chopin.bin, []string{"-cpuprofile", file}, 1)

@@ -16,18 +16,29 @@ import (
 const (
 	acceptPlain = "text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7"
 	acceptJSON  = "application/json,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7"
+	acceptHTML  = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 	echoBody    = `{"id":12345,"name":"benchmark","tags":["a","b","c"],"ok":true}`
+)
+
+// The counts of the database scenarios: TechEmpower's headline figures
+// for multiple queries and updates are at 20 per request; cached queries
+// run at 100, the largest count of its test.
+const (
+	queriesN = 20
+	cachedN  = 100
 )
 
 // scenario is one kind of load.
 type scenario struct {
-	key, title string
-	path       string
-	pipeline   int
-	accept     string
-	script     string   // wrk script replacing the default request
-	servers    []string // the servers that take part
-	oneMode    bool     // run in one mode only (server-bound if it runs)
+	key, title  string
+	short       string // the chart's panel title
+	path        string
+	pipeline    int
+	accept      string
+	script      string   // wrk script replacing the default request
+	servers     []string // the servers that take part
+	debugRoutes bool     // the bench server needs -debug-routes (/echo)
+	db          bool     // served from PostgreSQL: run in the -db-modes only
 }
 
 // target is one server command: a peer, the bench server, or the bench
@@ -53,19 +64,21 @@ type knob struct {
 
 // sample is one measurement.
 type sample struct {
-	round      int
-	rps        float64
-	p99        time.Duration
-	reqPerCPU  float64 // requests per second of server CPU
-	allocs     float64 // heap allocations per request, steady state (connections open)
-	allocsRun  float64 // heap allocations per request over the server's life
-	serverCPU  float64 // cores the server used
-	wrkCPU     float64 // cores wrk used
-	throttled  time.Duration
-	foreign    float64 // cores other processes used on the benchmark's CPUs
-	retried    bool    // measured again because other work disturbed the first try
-	errors     string
-	serverReqs int64
+	round        int
+	rps          float64
+	p99          time.Duration
+	reqPerCPU    float64 // requests per second of server CPU
+	reqPerAllCPU float64 // requests per second of server and database CPU (database scenarios)
+	dbCPU        float64 // cores PostgreSQL used (database scenarios)
+	allocs       float64 // heap allocations per request, steady state (connections open)
+	allocsRun    float64 // heap allocations per request over the server's life
+	serverCPU    float64 // cores the server used
+	wrkCPU       float64 // cores wrk used
+	throttled    time.Duration
+	foreign      float64 // cores other processes used on the benchmark's CPUs
+	retried      bool    // measured again because other work disturbed the first try
+	errors       string
+	serverReqs   int64
 }
 
 type resKey struct{ mode, scenario, target string }
@@ -82,23 +95,47 @@ type suite struct {
 	failures  []string
 	outDir    string // wrk outputs of this run
 	runN      int
+	db        *database // the database scenarios' PostgreSQL, nil when they do not run
+}
+
+// hasDB reports whether any database scenario is to run.
+func (s *suite) hasDB() bool {
+	for _, sc := range s.scenarios {
+		if sc.db {
+			return true
+		}
+	}
+	return false
 }
 
 func newSuite(cfg *config, b *builder) *suite {
 	s := &suite{cfg: cfg, b: b, results: map[resKey][]sample{}}
 	bin := func(n string) string { return filepath.Join(cfg.binDir, n) }
 	tfb := []string{"chopin", "fasthttp", "nethttp", "gnetmin", "ceiling"}
-	echo := filepath.Join(cfg.binDir, "echo.lua")
-	os.WriteFile(echo, []byte(fmt.Sprintf(
-		"wrk.method = \"POST\"\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", echoBody)), 0o644)
+	fb := []string{"chopin", "nethttp"}                    // the fallback's scenarios: the same handler on both
+	dbServers := []string{"chopin", "fasthttp", "nethttp"} // the gnet peers have no database
+	echo, echoPipe := writeEchoScripts(cfg.binDir, 16)
 	all := []*scenario{
-		{key: "pipelined", title: "plaintext, pipelined 16 deep", path: "/plaintext", pipeline: 16, accept: acceptPlain, servers: tfb},
+		{key: "pipelined", title: "plaintext, pipelined 16 deep", short: "plaintext, pipelined 16", path: "/plaintext", pipeline: 16, accept: acceptPlain, servers: tfb},
 		{key: "plaintext", title: "plaintext", path: "/plaintext", accept: acceptPlain, servers: tfb},
 		{key: "json", title: "json (serialized per request)", path: "/json", accept: acceptJSON, servers: tfb},
 		{key: "echo", title: "POST /echo (net/http handler: chopin's fallback vs net/http)", path: "/echo",
-			script: echo, servers: []string{"chopin", "nethttp"}, oneMode: true},
+			script: echo, servers: fb, debugRoutes: true},
+		{key: "echo-pipelined", title: "POST /echo, pipelined 16 deep (net/http handler: chopin's fallback vs net/http)",
+			short: "echo, pipelined 16", path: "/echo", pipeline: 16, script: echoPipe, servers: fb, debugRoutes: true},
+		{key: "db", title: "/db: one row per request", short: "/db", path: "/db", accept: acceptJSON, servers: dbServers, db: true},
+		{key: "queries", title: fmt.Sprintf("/queries?queries=%d: %d rows per request, a query each", queriesN, queriesN),
+			short: fmt.Sprintf("/queries?queries=%d", queriesN), path: fmt.Sprintf("/queries?queries=%d", queriesN), accept: acceptJSON, servers: dbServers, db: true},
+		{key: "fortunes", title: "/fortunes: 12 rows, sorted and escaped into HTML", short: "/fortunes", path: "/fortunes", accept: acceptHTML, servers: dbServers, db: true},
+		{key: "updates", title: fmt.Sprintf("/updates?queries=%d: %d rows read and written back in one statement", queriesN, queriesN),
+			short: fmt.Sprintf("/updates?queries=%d", queriesN), path: fmt.Sprintf("/updates?queries=%d", queriesN), accept: acceptJSON, servers: dbServers, db: true},
+		{key: "cached", title: fmt.Sprintf("/cached-queries?count=%d: %d rows from the in-process cache", cachedN, cachedN),
+			short: fmt.Sprintf("/cached-queries?count=%d", cachedN), path: fmt.Sprintf("/cached-queries?count=%d", cachedN), accept: acceptJSON, servers: dbServers, db: true},
 	}
 	for _, sc := range all {
+		if sc.db && (cfg.dbURL == "" || len(cfg.dbModes) == 0) {
+			continue // said in the report: no DATABASE_URL or -db-modes ""
+		}
 		if len(cfg.scenarios) == 0 || cfg.scenarios[sc.key] {
 			s.scenarios = append(s.scenarios, sc)
 		}
@@ -120,12 +157,12 @@ func newSuite(cfg *config, b *builder) *suite {
 }
 
 // chopinTarget is the bench server with one event loop per GOMAXPROCS
-// (procs), the debug routes only where the echo scenario needs them.
+// (procs), the debug routes only where the echo scenarios need them.
 func chopinTarget(name, bin string, extra []string, procs int) *target {
 	t := &target{name: name, bin: bin, extra: extra, procs: procs}
 	t.args = func(addr string, sc *scenario) []string {
 		a := []string{"-addr", addr, "-loops", strconv.Itoa(t.procs)}
-		if sc.key == "echo" {
+		if sc.debugRoutes {
 			a = append(a, "-debug-routes")
 		}
 		return append(a, t.extra...)
@@ -237,17 +274,41 @@ type job struct {
 	round int
 }
 
+// modeJobs is one mode's runs.
+type modeJobs struct {
+	mode string
+	jobs []job
+}
+
+// planModes lists the modes that run: -modes, then any of -db-modes that
+// -modes lacks (for the database scenarios alone).
+func (s *suite) planModes() []string {
+	modes := append([]string(nil), s.cfg.modes...)
+	for _, sc := range s.scenarios {
+		if sc.db {
+			for _, m := range s.cfg.dbModes {
+				if !contains(modes, m) {
+					modes = append(modes, m)
+				}
+			}
+			break
+		}
+	}
+	return modes
+}
+
 // plan lists every mode's runs: in each round every scenario, and in it
 // every server (and in server-bound mode every knob variant) once, the
 // order rotated from round to round so that drift in the machine's speed
-// falls on all servers alike.
-func (s *suite) plan() [][]job {
-	var plan [][]job // per mode
-	for _, mode := range s.cfg.modes {
+// falls on all servers alike. The database scenarios run in the first
+// -db-rounds rounds only.
+func (s *suite) plan() []modeJobs {
+	var plan []modeJobs
+	for _, mode := range s.planModes() {
 		var jobs []job
 		for r := 0; r < s.cfg.rounds; r++ {
 			for _, sc := range s.scenarios {
-				if !s.runsIn(sc, mode) {
+				if !s.runsIn(sc, mode) || (sc.db && r >= s.cfg.dbRoundsOr()) {
 					continue
 				}
 				var ts []*target
@@ -268,7 +329,7 @@ func (s *suite) plan() [][]job {
 				}
 			}
 		}
-		plan = append(plan, jobs)
+		plan = append(plan, modeJobs{mode, jobs})
 	}
 	return plan
 }
@@ -279,24 +340,24 @@ func (s *suite) measureAll(ctx context.Context) error {
 	plan := s.plan()
 	total := 0
 	for _, p := range plan {
-		total += len(p)
+		total += len(p.jobs)
 	}
 	est := time.Duration(total) * (s.cfg.benchTime + 500*time.Millisecond)
 	log.Printf("measuring: %d runs of %v, about %v", total, s.cfg.benchTime, est.Round(time.Minute))
 	done, retries := 0, 0
-	for mi, jobs := range plan {
+	for _, p := range plan {
 		var cg *cgroup
-		if s.cfg.modes[mi] == "server" {
+		if p.mode == "server" {
 			var err error
 			if cg, err = newCgroup(s.cfg.quota); err != nil {
 				msg := fmt.Sprintf("server-bound mode skipped: %v", err)
 				log.Print(msg)
 				s.failures = append(s.failures, msg)
-				done += len(jobs)
+				done += len(p.jobs)
 				continue
 			}
 		}
-		for _, j := range jobs {
+		for _, j := range p.jobs {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -332,26 +393,26 @@ func (s *suite) runJob(ctx context.Context, j job, cg *cgroup, tag string, retri
 	}
 	k := resKey{j.mode, j.sc.key, j.t.key()}
 	s.results[k] = append(s.results[k], smp)
-	log.Printf("%s %s-bound %-9s %-28s %9.0f req/s  p99 %-8v %8.0f req/CPU-s  cpu %.2f/wrk %.2f/other %.2f  allocs/req %.3f %s",
+	db := ""
+	if j.sc.db {
+		db = fmt.Sprintf("/db %.2f", smp.dbCPU)
+	}
+	log.Printf("%s %s-bound %-9s %-28s %9.0f req/s  p99 %-8v %8.0f req/CPU-s  cpu %.2f/wrk %.2f%s/other %.2f  allocs/req %.3f %s",
 		tag, j.mode, j.sc.key, j.t.name, smp.rps, smp.p99.Round(10*time.Microsecond),
-		smp.reqPerCPU, smp.serverCPU, smp.wrkCPU, smp.foreign, smp.allocs, smp.errors)
+		smp.reqPerCPU, smp.serverCPU, smp.wrkCPU, db, smp.foreign, smp.allocs, smp.errors)
 }
 
 // maxForeign is the CPU other processes may use on the benchmark's cores
 // (in cores, averaged over a run) before the run counts as disturbed.
 const maxForeign = 0.10
 
-// runsIn reports whether sc is measured in mode: every scenario in every
-// mode, except the one-mode ones (the fallback's echo), which run
-// server-bound, or in the first mode when that one does not run.
+// runsIn reports whether sc is measured in mode: the database scenarios
+// in the -db-modes, every other scenario in every one of -modes.
 func (s *suite) runsIn(sc *scenario, mode string) bool {
-	if !sc.oneMode {
-		return true
+	if sc.db {
+		return contains(s.cfg.dbModes, mode)
 	}
-	if contains(s.cfg.modes, "server") {
-		return mode == "server"
-	}
-	return mode == s.cfg.modes[0]
+	return contains(s.cfg.modes, mode)
 }
 
 // measure runs one server under one wrk run.
@@ -364,7 +425,15 @@ func (s *suite) measure(ctx context.Context, mode string, sc *scenario, t *targe
 		}
 		defer restore()
 	}
-	srv, err := startServer(t, sc, s.cfg.serverCPUs, cg, "-stats-every", "1s")
+	if sc.db && s.db.dirty {
+		if err := s.db.reset(ctx); err != nil {
+			return smp, err
+		}
+	}
+	if sc.key == "updates" {
+		defer func() { s.db.dirty = true }()
+	}
+	srv, err := s.start(t, sc, cg, "-stats-every", "1s")
 	if err != nil {
 		return smp, err
 	}
@@ -386,6 +455,13 @@ func (s *suite) measure(ctx context.Context, mode string, sc *scenario, t *targe
 	if s.cfg.shared {
 		cores = cpuList(s.cfg.serverCPUs)
 	}
+	var pg0 map[int]time.Duration
+	if sc.db {
+		// PostgreSQL is not pinned: the run uses the whole machine, and
+		// the database's processes are counted apart from "other".
+		cores = allCores()
+		pg0 = postgresCPU()
+	}
 	busy0 := coreBusy(cores)
 	w, err := runWrk(ctx, s.cfg, "http://"+srv.addr+sc.path, s.cfg.benchTime, sc)
 	s.keepOutput(mode, sc, t, w.output)
@@ -397,6 +473,10 @@ func (s *suite) measure(ctx context.Context, mode string, sc *scenario, t *targe
 		return smp, err
 	}
 	busy := coreBusy(cores) - busy0
+	var pg time.Duration
+	if sc.db {
+		pg = postgresCPUSince(pg0)
+	}
 	if cg != nil {
 		_, thr1 := cg.throttled()
 		smp.throttled = thr1 - thr0
@@ -406,7 +486,7 @@ func (s *suite) measure(ctx context.Context, mode string, sc *scenario, t *targe
 	if err != nil {
 		return smp, err
 	}
-	if err := smp.fill(w, cpu1-cpu0, busy, out); err != nil {
+	if err := smp.fill(w, cpu1-cpu0, busy, pg, out); err != nil {
 		return smp, err
 	}
 	if w.requests == 0 {
@@ -416,8 +496,9 @@ func (s *suite) measure(ctx context.Context, mode string, sc *scenario, t *targe
 }
 
 // fill computes a sample from wrk's run, the server's CPU time over it,
-// the benchmark cores' busy time and the server's log.
-func (smp *sample) fill(w wrkRun, cpu, busy time.Duration, log string) error {
+// the benchmark cores' busy time, PostgreSQL's CPU time (database
+// scenarios) and the server's log.
+func (smp *sample) fill(w wrkRun, cpu, busy, pg time.Duration, log string) error {
 	reqs, allocs, ok := totals(log)
 	if !ok {
 		return fmt.Errorf("no totals line in the server's log: %s", lastLines(log, 3))
@@ -431,11 +512,15 @@ func (smp *sample) fill(w wrkRun, cpu, busy time.Duration, log string) error {
 	if cpu > 0 {
 		smp.reqPerCPU = float64(w.requests) / cpu.Seconds()
 	}
+	if pg > 0 {
+		smp.reqPerAllCPU = float64(w.requests) / (cpu + pg).Seconds()
+	}
 	smp.serverCPU = cpu.Seconds() / w.wall.Seconds()
 	smp.wrkCPU = w.cpu.Seconds() / w.wall.Seconds()
-	// What the benchmark's cores did besides the server and wrk: other
-	// processes (and a little unattributed interrupt time).
-	smp.foreign = max(0, (busy-cpu-w.cpu).Seconds()/w.wall.Seconds())
+	smp.dbCPU = pg.Seconds() / w.wall.Seconds()
+	// What the benchmark's cores did besides the server, wrk and the
+	// database: other processes (and a little unattributed interrupt time).
+	smp.foreign = max(0, (busy-cpu-w.cpu-pg).Seconds()/w.wall.Seconds())
 	return nil
 }
 
@@ -457,6 +542,7 @@ type stat struct {
 	rps, rpsMin, rpsMax          float64
 	p99                          time.Duration
 	reqPerCPU, allocs, allocsRun float64
+	reqPerAllCPU, dbCPU          float64
 	foreign                      float64 // median
 	retried, disturbed           int     // runs measured again; runs kept though disturbed
 	serverCPU, wrkCPU, throttled float64
@@ -492,6 +578,8 @@ func (s *suite) stat(mode, sc, target string) (stat, bool) {
 	}
 	st.p99 = time.Duration(median(p99s))
 	st.reqPerCPU = get(func(x sample) float64 { return x.reqPerCPU })
+	st.reqPerAllCPU = get(func(x sample) float64 { return x.reqPerAllCPU })
+	st.dbCPU = get(func(x sample) float64 { return x.dbCPU })
 	st.allocs = get(func(x sample) float64 { return x.allocs })
 	st.allocsRun = get(func(x sample) float64 { return x.allocsRun })
 	st.serverCPU = get(func(x sample) float64 { return x.serverCPU })

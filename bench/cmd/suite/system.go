@@ -262,6 +262,7 @@ type machine struct {
 	LoadStart, LoadEnd               string
 	Elapsed                          time.Duration
 	Somaxconn                        string
+	Postgres                         string // server_version, when the database scenarios ran
 }
 
 func describeMachine(ctx context.Context, cfg *config) *machine {
@@ -325,6 +326,15 @@ func coreBusy(cpus []int) time.Duration {
 		}
 	}
 	return time.Duration(ticks / clockTicks * float64(time.Second))
+}
+
+// allCores lists every CPU.
+func allCores() []int {
+	out := make([]int, numCPU())
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // cpuList expands a taskset list such as "0", "1" or "0-2".

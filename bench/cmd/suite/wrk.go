@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,10 +24,36 @@ type wrkRun struct {
 	output   string
 }
 
+// writeEchoScripts writes the wrk scripts of the echo scenarios into dir:
+// a POST of echoBody, and the same POST depth times per write (what
+// scripts/pipeline.lua does for a GET), and returns their paths.
+func writeEchoScripts(dir string, depth int) (single, pipelined string) {
+	post := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", echoBody)
+	single = filepath.Join(dir, "echo.lua")
+	pipelined = filepath.Join(dir, fmt.Sprintf("echo-pipelined-%d.lua", depth))
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(single, []byte("-- written by bench/cmd/suite: POST /echo\n"+post), 0o644)
+	os.WriteFile(pipelined, []byte(fmt.Sprintf(`-- written by bench/cmd/suite: POST /echo, %[1]d requests per write
+%[2]s
+init = function(args)
+  local reqs = {}
+  for i = 1, %[1]d do
+    reqs[i] = wrk.format() -- method, body and headers above, Content-Length added
+  end
+  batch = table.concat(reqs)
+end
+
+request = function()
+  return batch
+end
+`, depth, post)), 0o644)
+	return single, pipelined
+}
+
 // runWrk runs wrk against url for d, pinned to cfg.wrkCPUs. A scenario
 // with pipeline > 1 sends that many requests per write with
 // scripts/pipeline.lua; its script, if any, replaces that (the echo
-// scenario's POST).
+// scenarios' POST, alone or pipelined by the script itself).
 func runWrk(ctx context.Context, cfg *config, url string, d time.Duration, sc *scenario) (wrkRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+20*time.Second)
 	defer cancel()

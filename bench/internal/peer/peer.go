@@ -95,13 +95,17 @@ func (t *Totals) logThroughput(every time.Duration) {
 // Add counts n requests.
 func (t *Totals) Add(n uint64) { t.requests.Add(n) }
 
-// WaitAndExit blocks until SIGTERM or SIGINT, logs the totals line and
-// exits. Peers need no graceful shutdown: the suite stops them only once
-// its load generator has finished.
-func (t *Totals) WaitAndExit() {
+// WaitAndExit blocks until SIGTERM or SIGINT, runs release (closing a
+// database pool, say), logs the totals line and exits. Peers need no
+// graceful shutdown: the suite stops them only once its load generator has
+// finished.
+func (t *Totals) WaitAndExit(release ...func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGTERM, os.Interrupt)
 	<-ch
+	for _, fn := range release {
+		fn()
+	}
 	if t.profile != nil {
 		pprof.StopCPUProfile()
 		t.profile.Close()

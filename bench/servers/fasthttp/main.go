@@ -1,19 +1,29 @@
 // Command fasthttp is the fasthttp peer, written as a careful fasthttp user
 // writes it: a Server with a Name, header-name normalizing off (nothing
 // reads request headers), the default Date cache and buffer reuse, and the
-// JSON serialized per request with encoding/json into a pooled buffer.
+// JSON serialized per request with encoding/json into a pooled buffer. The
+// database routes (/db, /queries, /updates, /cached-queries, /fortunes) go
+// through bench/tfbpeers: the bench server's tfb.App on the same store,
+// PostgreSQL at DATABASE_URL with -db-pool connections (the bench server's
+// flag and default), the embedded store without it.
 package main
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"log"
+	"log/slog"
 	"net"
+	"os"
 	"sync"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/chopin-go/chopin/bench/internal/peer"
+	"github.com/chopin-go/chopin/bench/tfbpeers"
+	"github.com/chopin-go/chopin/tfb"
+	"github.com/chopin-go/chopin/tfb/pgstore"
 )
 
 var (
@@ -35,7 +45,10 @@ var jsonBufs = sync.Pool{New: func() any {
 	return j
 }}
 
-type handler struct{ tot *peer.Totals }
+type handler struct {
+	tot *peer.Totals
+	app *tfb.App
+}
 
 func (h handler) serve(ctx *fasthttp.RequestCtx) {
 	h.tot.Add(1)
@@ -55,24 +68,33 @@ func (h handler) serve(ctx *fasthttp.RequestCtx) {
 		}
 		jsonBufs.Put(j)
 	default:
-		ctx.Error("Not Found", fasthttp.StatusNotFound)
+		if !tfbpeers.ServeFastHTTP(h.app, ctx) {
+			ctx.Error("Not Found", fasthttp.StatusNotFound)
+		}
 	}
 }
 
 func main() {
-	addr := peer.Flags(nil)
+	var dbPool int
+	addr := peer.Flags(func(fs *flag.FlagSet) {
+		fs.IntVar(&dbPool, "db-pool", pgstore.DefaultPoolSize(), "PostgreSQL pool size, with DATABASE_URL (default 3 × GOMAXPROCS)")
+	})
+	app, closeStore, err := tfbpeers.Open(os.Getenv("DATABASE_URL"), dbPool, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	tot := peer.Start()
 	srv := &fasthttp.Server{
-		Handler:                       handler{tot}.serve,
+		Handler:                       handler{tot, app}.serve,
 		Name:                          "fasthttp",
 		DisableHeaderNamesNormalizing: true,
 		NoDefaultContentType:          true,
 	}
 	go func() { log.Fatal(srv.Serve(ln)) }()
 	peer.Listening("fasthttp", ln.Addr().String())
-	tot.WaitAndExit()
+	tot.WaitAndExit(closeStore)
 }

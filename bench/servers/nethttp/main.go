@@ -1,8 +1,12 @@
 // Command nethttp is the net/http peer: the TechEmpower routes as a careful
 // user of the standard library writes them (header values preset so that
 // nothing is sniffed or formatted per request, JSON serialized per request
-// with encoding/json), and /echo, the same diagnostic route that the bench
-// server serves on its net/http fallback.
+// with encoding/json), /echo, the same diagnostic route that the bench
+// server serves on its net/http fallback, and the database routes (/db,
+// /queries, /updates, /cached-queries, /fortunes) through bench/tfbpeers:
+// the bench server's tfb.App on the same store, PostgreSQL at DATABASE_URL
+// with -db-pool connections (the bench server's flag and default), the
+// embedded store without it.
 package main
 
 import (
@@ -10,13 +14,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/chopin-go/chopin/bench/internal/peer"
+	"github.com/chopin-go/chopin/bench/tfbpeers"
+	"github.com/chopin-go/chopin/tfb"
+	"github.com/chopin-go/chopin/tfb/pgstore"
 )
 
 var (
@@ -26,7 +36,10 @@ var (
 	helloLen   = []string{strconv.Itoa(len(peer.Hello))}
 )
 
-type handler struct{ tot *peer.Totals }
+type handler struct {
+	tot *peer.Totals
+	app *tfb.App
+}
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.tot.Add(1)
@@ -48,7 +61,9 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/echo":
 		echo(w, r)
 	default:
-		http.NotFound(w, r)
+		if !tfbpeers.ServeHTTP(h.app, w, r) {
+			http.NotFound(w, r)
+		}
 	}
 }
 
@@ -83,14 +98,21 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 func main() {
-	addr := peer.Flags(nil)
+	var dbPool int
+	addr := peer.Flags(func(fs *flag.FlagSet) {
+		fs.IntVar(&dbPool, "db-pool", pgstore.DefaultPoolSize(), "PostgreSQL pool size, with DATABASE_URL (default 3 × GOMAXPROCS)")
+	})
+	app, closeStore, err := tfbpeers.Open(os.Getenv("DATABASE_URL"), dbPool, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	tot := peer.Start()
-	srv := &http.Server{Handler: handler{tot}}
+	srv := &http.Server{Handler: handler{tot, app}}
 	go func() { log.Fatal(srv.Serve(ln)) }()
 	peer.Listening("nethttp", ln.Addr().String())
-	tot.WaitAndExit()
+	tot.WaitAndExit(closeStore)
 }
