@@ -57,11 +57,12 @@ type Config struct {
 	// LockOSThread pins each event loop to an OS thread.
 	LockOSThread bool
 	// KeepGOMAXPROCS leaves GOMAXPROCS alone. By default a performance
-	// mode server raises it to Loops+1 when it is lower, so that the
-	// goroutines of the process (fallback handlers, database drivers) have
-	// a P that no event loop holds while it waits in epoll_wait (see
-	// procs.go for the measurements). Loops 0 still means the GOMAXPROCS
-	// the process had before the engine raised it.
+	// mode server raises it to Loops+1, if it is lower, when it first
+	// hands a request to the fallback, so that handler goroutines (and
+	// the database drivers they wait on) have a P that no event loop
+	// holds while it waits in epoll_wait (see procs.go for the
+	// measurements). Loops 0 still means the GOMAXPROCS the process had
+	// before the engine raised it.
 	KeepGOMAXPROCS bool
 	// ReadBufferBytes is the most one read(2) takes (gnet's per-loop read
 	// buffer); at least 16 KiB is used.

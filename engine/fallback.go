@@ -15,6 +15,9 @@ func (c *conn) fallback(b []byte, n int, h *head) int {
 	l := c.l
 	r := &l.req.Request
 	l.n.fallback++
+	if !l.s.spared.Load() {
+		l.s.spareP()
+	}
 	s := newSlot()
 	c.enqueue(s)
 	ctx, cancel := context.WithCancel(l.s.baseCtx)

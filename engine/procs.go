@@ -5,14 +5,31 @@ import (
 	"sync"
 )
 
+// spareP gives the process's goroutines a P beside the event loops (see
+// below), once per Server; it is called on a loop, before the first
+// request goes to the fallback.
+func (s *Server) spareP() {
+	if s.spared.Swap(true) || s.cfg.KeepGOMAXPROCS || s.cfg.Mode == Standard {
+		return
+	}
+	if from, raised := spareProc(s.cfg.Loops); raised {
+		s.cfg.Logger.Info("engine: GOMAXPROCS raised to give fallback goroutines a P beside the event loops",
+			"from", from, "to", s.cfg.Loops+1)
+	}
+}
+
 // An event loop waits in epoll_wait, a system call during which its
 // goroutine keeps its P: the runtime takes the P back only when sysmon
 // notices, 20 µs to 10 ms later. With GOMAXPROCS equal to the number of
-// loops, every other goroutine (fallback handlers, a database driver on
-// Go's poller, timers) waits for that each time the loops go idle; with
-// GOMAXPROCS=1 and one loop, /db requests served twice as fast once a
-// second P was there (docs/PERFORMANCE.md). So the engine makes sure
-// there is one P more than loops, unless Config.KeepGOMAXPROCS.
+// loops, the goroutines the engine starts (fallback handlers, and the
+// database driver on Go's poller they wait for) wait for that each time
+// the loops go idle: with GOMAXPROCS=1 and one loop, /db served 13k
+// requests per second, 24k with a second P. A spare P is not free,
+// though: on FastRoutes alone (no goroutine to run) it cost about 4% of
+// pipelined throughput on one core, in context switches. So the engine
+// adds it when it first hands a request to the fallback, and never when
+// it serves only FastRoutes and loop handlers (Config.KeepGOMAXPROCS
+// turns it off). Figures: docs/PERFORMANCE.md, "spare P" knob.
 
 // procs remembers what the engine set GOMAXPROCS to and what it was, so
 // that a later Server with Loops 0 gets as many loops as the first did

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"io"
+	"net/http"
 	"runtime"
 	"testing"
 )
@@ -47,5 +49,31 @@ func TestSpareProc(t *testing.T) {
 	runtime.GOMAXPROCS(6)
 	if n := defaultLoops(); n != 6 {
 		t.Errorf("defaultLoops = %d after GOMAXPROCS was set to 6", n)
+	}
+}
+
+// TestSpareProcOnFirstFallback: a server adds the spare P when it first
+// hands a request to the fallback, not while it serves FastRoutes and
+// loop handlers only.
+func TestSpareProcOnFirstFallback(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/fb", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "fb") })
+	cfg, _ := fallbackConfig(mux)
+	s := startTest(t, cfg, testRoutes())
+	c := dial(t, s)
+	for _, path := range []string{"/plaintext", "/json"} {
+		c.send(get(path))
+		c.read("GET")
+	}
+	if s.spared.Load() {
+		t.Fatal("spare P added before any request went to the fallback")
+	}
+	c.send(get("/fb"))
+	if _, body := c.read("GET"); body != "fb" {
+		t.Fatalf("fallback answered %q", body)
+	}
+	if !s.spared.Load() {
+		t.Error("no spare P after a request went to the fallback")
 	}
 }

@@ -37,6 +37,7 @@ type Server struct {
 	byEL  sync.Map // gnet.EventLoop → *loop
 
 	draining        atomic.Bool
+	spared          atomic.Bool // spareP ran
 	shutdownOnce    sync.Once
 	shutdownErr     error
 	listenersClosed bool
@@ -73,12 +74,6 @@ func Start(cfg Config, routes *Routes) (*Server, error) {
 	s, err := newServer(cfg, routes)
 	if err != nil {
 		return nil, err
-	}
-	if s.cfg.Mode != Standard && !s.cfg.KeepGOMAXPROCS {
-		if from, raised := spareProc(s.cfg.Loops); raised {
-			s.cfg.Logger.Info("engine: GOMAXPROCS raised to give goroutines a P beside the event loops",
-				"from", from, "to", s.cfg.Loops+1)
-		}
 	}
 	s.dates.Start()
 	switch {

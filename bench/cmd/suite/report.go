@@ -569,7 +569,7 @@ func (r *report) method() {
 	r.p("- Every server is checked before it is measured, once per distinct command line, for every scenario it runs with that command line: status, Server, Date (parsed, within 3 s), Content-Type, Content-Length and the exact body, alone and 16 deep pipelined (`/echo`: method, body length and SHA-256 as the handler saw them, two per write and 16 per write; the database routes as their section says).\n")
 	r.p("- Load: %s, `-t%d -c%d -d%v --latency`, with TechEmpower's Accept and `Connection: keep-alive` fields; pipelining through `scripts/pipeline.lua` (16 requests per write). `/echo` is a POST of a %d-byte JSON body (`bin/bench/echo.lua`; pipelined 16 per write by `bin/bench/echo-pipelined-16.lua`, which the suite writes).\n",
 		r.m.Wrk, c.wrkThreads, c.conns, c.benchTime, len(echoBody))
-	r.p("- Pinning: `taskset -c %s` for the server started with GOMAXPROCS=1 and one event loop (gnet peers: one loop; chopin's engine raises GOMAXPROCS to 2, one P beside its loop, on the same pinned core: the \"spare P\" knob), `taskset -c %s` for wrk.", c.serverCPUs, c.wrkCPUs)
+	r.p("- Pinning: `taskset -c %s` for the server started with GOMAXPROCS=1 and one event loop (gnet peers: one loop; chopin's engine raises GOMAXPROCS to 2, one P beside its loop on the same pinned core, once a request goes to its fallback: the \"spare P\" knob), `taskset -c %s` for wrk.", c.serverCPUs, c.wrkCPUs)
 	if c.shared {
 		r.p(" This machine has one core, so both share it and the figures mostly measure wrk.")
 	}
