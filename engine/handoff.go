@@ -56,6 +56,9 @@ type eofInput struct {
 // OnClose, while gnet's buffers and the peer address are still valid.
 func (c *conn) takeEOFInput() {
 	buf, _ := c.gc.Peek(-1)
+	if len(buf) == 0 {
+		return // the usual close: nothing left unparsed, nothing to allocate
+	}
 	if c.remote == "" {
 		if ra := c.gc.RemoteAddr(); ra != nil {
 			c.remote = ra.String()

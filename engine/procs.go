@@ -24,12 +24,15 @@ func (s *Server) spareP() {
 // loops, the goroutines the engine starts (fallback handlers, and the
 // database driver on Go's poller they wait for) wait for that each time
 // the loops go idle: with GOMAXPROCS=1 and one loop, /db served 13k
-// requests per second, 24k with a second P. A spare P is not free,
-// though: on FastRoutes alone (no goroutine to run) it cost about 4% of
-// pipelined throughput on one core, in context switches. So the engine
-// adds it when it first hands a request to the fallback, and never when
-// it serves only FastRoutes and loop handlers (Config.KeepGOMAXPROCS
-// turns it off). Figures: docs/PERFORMANCE.md, "spare P" knob.
+// requests per second, 24k with a second P. A spare P is not free, though:
+// with more Ps than cores, handing work to a goroutine wakes another
+// thread, a context switch. On FastRoutes alone (no goroutine to run) it
+// cost about 4% of pipelined throughput on one core, so the engine adds
+// it only when it first hands a request to the fallback. And fallback
+// handlers that never wait (CPU only, like the bench server's /echo) lose
+// about 17% with it on one core: for them, Config.KeepGOMAXPROCS. The
+// default serves the fallback's purpose, handlers that wait on databases
+// and other services. Figures: docs/PERFORMANCE.md, "spare P" knob.
 
 // procs remembers what the engine set GOMAXPROCS to and what it was, so
 // that a later Server with Loops 0 gets as many loops as the first did

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
@@ -76,12 +77,15 @@ func parseFlags(args []string) options {
 	fs.Int64Var(&o.memLimit, "memlimit", 0, "debug.SetMemoryLimit in bytes (0: leave GOMEMLIMIT alone)")
 	addDBFlags(fs, &o.db)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file at shutdown")
-	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run to this file at shutdown")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run to this file at shutdown (records every allocation: slower)")
 	fs.Parse(args)
 	return o
 }
 
 func run(o options, log *slog.Logger) error {
+	if o.memProfile != "" {
+		runtime.MemProfileRate = 1 // every allocation, so that rare ones show
+	}
 	alloc.Runtime{GCPercent: o.gcPercent, MemoryLimit: o.memLimit}.Apply()
 	if n, err := raiseFileLimit(); err != nil {
 		log.Warn("could not raise the file descriptor limit", "err", err)

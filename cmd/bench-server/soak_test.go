@@ -235,7 +235,8 @@ func soakVars(addr string) (goroutines int, open int64) {
 
 // soakSettle waits until the server has closed what the clients left (its
 // descriptors back near fd0, for at most 10 s), lets the runtime finish a
-// GC cycle or two, and samples.
+// GC cycle or two and the fallback's idle handler goroutines end (2 s
+// after their last request, checked every second), and samples.
 func soakSettle(t *testing.T, pid int, addr string, fd0 int) soakProc {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -246,7 +247,7 @@ func soakSettle(t *testing.T, pid int, addr string, fd0 int) soakProc {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(4 * time.Second)
 	return soakMustSample(t, pid, addr)
 }
 
