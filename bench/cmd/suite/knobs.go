@@ -94,8 +94,8 @@ func (s *suite) buildKnobs(ctx context.Context, prof *profileResult) error {
 	addIf(pollOpt != nil, &knob{name: "gnet poll_opt", what: "built with -tags poll_opt (epoll data holds the connection pointer, no fd map lookup)",
 		on: pollOpt, off: base, scenarios: both})
 
-	spareSc := append([]string{"echo"}, both...)
-	add(&knob{name: "spare P", what: "the engine's default (GOMAXPROCS raised to loops+1, here 2 on the one core, once a request goes to the fallback: /echo does, /plaintext and /json do not) vs -keep-gomaxprocs (GOMAXPROCS=1)",
+	spareSc := append([]string{"echo", "echo-pipelined"}, both...)
+	add(&knob{name: "spare P", what: "the engine's default (GOMAXPROCS raised to loops+1, here 2 on the one core, once a request goes to the fallback: /echo does, /plaintext and /json do not) vs -keep-gomaxprocs (GOMAXPROCS=1); the database scenarios run in wrk-bound mode only, so outside the knobs",
 		on: base, off: variant("chopin GOMAXPROCS=loops", []string{"-keep-gomaxprocs"}, 1, spareSc), scenarios: spareSc})
 	add(&knob{name: "LockOSThread", what: "-lock-os-thread: each event loop on its own OS thread",
 		on: variant("chopin LockOSThread", []string{"-lock-os-thread"}, 1, both), off: base, scenarios: both})
