@@ -93,20 +93,7 @@ func TestBodyReadWaitsForAppend(t *testing.T) {
 // TestBodyConcurrent feeds random pieces while another goroutine reads
 // random sizes: what is read must be what was appended, in order.
 func TestBodyConcurrent(t *testing.T) {
-	want := make([]byte, 1<<20)
-	for i := range want {
-		want[i] = byte(i * 7)
-	}
-	b := NewBody(int64(len(want)), false)
-	go func() {
-		r := rand.New(rand.NewPCG(1, 2))
-		for rest := want; len(rest) > 0; {
-			k := min(len(rest), 1+r.IntN(5000))
-			b.Append(rest[:k])
-			rest = rest[k:]
-		}
-		b.End(nil, nil)
-	}()
+	want, b := feedRandomly(1)
 	var got bytes.Buffer
 	r := rand.New(rand.NewPCG(3, 4))
 	for {
@@ -123,6 +110,26 @@ func TestBodyConcurrent(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Errorf("read %d bytes, not the %d appended", got.Len(), len(want))
 	}
+}
+
+// feedRandomly returns 1 MiB of data and a Body that a goroutine feeds
+// with it in random pieces (the pieces chosen by seed), then ends.
+func feedRandomly(seed uint64) ([]byte, *Body) {
+	want := make([]byte, 1<<20)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	b := NewBody(int64(len(want)), false)
+	go func() {
+		r := rand.New(rand.NewPCG(seed, seed+1))
+		for rest := want; len(rest) > 0; {
+			k := min(len(rest), 1+r.IntN(5000))
+			b.Append(rest[:k])
+			rest = rest[k:]
+		}
+		b.End(nil, nil)
+	}()
+	return want, b
 }
 
 func TestBodyTrailers(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"testing"
@@ -75,20 +74,7 @@ func sameError(a, b error) bool {
 // writes must be what was appended, in order, even though it writes the
 // appended bytes outside the lock while more arrive.
 func TestBodyWriteToConcurrent(t *testing.T) {
-	want := make([]byte, 1<<20)
-	for i := range want {
-		want[i] = byte(i * 7)
-	}
-	b := NewBody(int64(len(want)), false)
-	go func() {
-		r := rand.New(rand.NewPCG(5, 6))
-		for rest := want; len(rest) > 0; {
-			k := min(len(rest), 1+r.IntN(5000))
-			b.Append(rest[:k])
-			rest = rest[k:]
-		}
-		b.End(nil, nil)
-	}()
+	want, b := feedRandomly(5)
 	got, err := writeTo(b)
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,15 @@ package tfbpeers
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"log"
 	"log/slog"
+	"net"
+	"os"
 	"time"
+
+	"github.com/chopin-go/chopin/bench/internal/peer"
 
 	"github.com/chopin-go/chopin/tfb"
 	"github.com/chopin-go/chopin/tfb/pgstore"
@@ -38,4 +44,22 @@ func Open(url string, poolSize int, log *slog.Logger) (*tfb.App, func(), error) 
 		return nil, nil, fmt.Errorf("tfbpeers: %w", err)
 	}
 	return app, st.Close, nil
+}
+
+// Setup is the start of both peers' main: the peer flags plus -db-pool
+// (the bench server's flag and default), the store opened as Open does,
+// and a listener on -addr. It exits the process on failure.
+func Setup() (app *tfb.App, ln net.Listener, closeStore func()) {
+	var dbPool int
+	addr := peer.Flags(func(fs *flag.FlagSet) {
+		fs.IntVar(&dbPool, "db-pool", pgstore.DefaultPoolSize(), "PostgreSQL pool size, with DATABASE_URL (default 3 × GOMAXPROCS)")
+	})
+	app, closeStore, err := Open(os.Getenv("DATABASE_URL"), dbPool, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if ln, err = net.Listen("tcp", addr); err != nil {
+		log.Fatal(err)
+	}
+	return app, ln, closeStore
 }

@@ -2,10 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"expvar"
 	"io"
 	"net/http"
@@ -14,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chopin-go/chopin/engine"
+	"github.com/chopin-go/chopin/internal/echo"
 )
 
 // Limits of the diagnostic routes, so that none can be made to hold the
@@ -27,7 +24,7 @@ const (
 // -debug-routes, for tests and for seeing what the bridge hands a handler.
 func debugRoutes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/echo", echo)
+	mux.HandleFunc("/echo", echo.Serve)
 	mux.HandleFunc("GET /slow", slow)
 	mux.HandleFunc("GET /stream", stream)
 	mux.HandleFunc("GET /big", big)
@@ -41,42 +38,6 @@ func debugRoutes() http.Handler {
 func publishVars(s *engine.Server) {
 	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
 	expvar.Publish("engine", expvar.Func(func() any { return s.Stats() }))
-}
-
-// echo describes the request as the handler saw it.
-func echo(w http.ResponseWriter, r *http.Request) {
-	h := sha256.New()
-	n, err := io.Copy(h, r.Body)
-	if err != nil {
-		http.Error(w, "reading body: "+err.Error(), statusForBodyError(err))
-		return
-	}
-	out := struct {
-		Method     string              `json:"method"`
-		URI        string              `json:"uri"`
-		Proto      string              `json:"proto"`
-		Host       string              `json:"host"`
-		Headers    map[string][]string `json:"headers"`
-		BodyLen    int64               `json:"body_len"`
-		BodySHA256 string              `json:"body_sha256"`
-		Trailer    map[string][]string `json:"trailer"`
-	}{r.Method, r.RequestURI, r.Proto, r.Host, r.Header, n, hex.EncodeToString(h.Sum(nil)), r.Trailer}
-	if out.Trailer == nil {
-		out.Trailer = map[string][]string{}
-	}
-	var buf bytes.Buffer
-	json.NewEncoder(&buf).Encode(out)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Write(buf.Bytes())
-}
-
-func statusForBodyError(err error) int {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge
-	}
-	return http.StatusBadRequest
 }
 
 func slow(w http.ResponseWriter, r *http.Request) {

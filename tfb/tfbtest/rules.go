@@ -157,12 +157,12 @@ func (c *client) checkPlaintext() {
 	}
 }
 
-// world checks one World object: exactly the keys id and randomNumber,
-// both integers in 1..10000.
-func world(raw json.RawMessage) (tfb.World, error) {
+// ParseWorld checks one World object as the TechEmpower verifier does:
+// exactly the keys id and randomNumber, both integers in 1..10000.
+func ParseWorld(raw json.RawMessage) (tfb.World, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return tfb.World{}, fmt.Errorf("not a JSON object: %s", raw)
+		return tfb.World{}, fmt.Errorf("not a JSON object: %.80s", raw)
 	}
 	if len(m) != 2 || m["id"] == nil || m["randomNumber"] == nil {
 		return tfb.World{}, fmt.Errorf("keys of %s: want exactly id and randomNumber", raw)
@@ -181,23 +181,32 @@ func world(raw json.RawMessage) (tfb.World, error) {
 	return w, nil
 }
 
-// worlds checks a JSON array of want World objects.
-func (c *client) worlds(path string, body []byte, want int) []tfb.World {
-	c.t.Helper()
+// ParseWorlds checks a JSON array of want World objects (ParseWorld each).
+func ParseWorlds(body []byte, want int) ([]tfb.World, error) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(body, &raws); err != nil {
-		c.t.Fatalf("GET %s: not a JSON array: %.80s", path, body)
+		return nil, fmt.Errorf("not a JSON array: %.80s", body)
 	}
 	if len(raws) != want {
-		c.t.Fatalf("GET %s: %d objects, want %d", path, len(raws), want)
+		return nil, fmt.Errorf("%d objects, want %d", len(raws), want)
 	}
 	ws := make([]tfb.World, len(raws))
 	for i, raw := range raws {
-		w, err := world(raw)
+		w, err := ParseWorld(raw)
 		if err != nil {
-			c.t.Fatalf("GET %s: object %d: %v", path, i, err)
+			return nil, fmt.Errorf("object %d: %w", i, err)
 		}
 		ws[i] = w
+	}
+	return ws, nil
+}
+
+// worlds checks a JSON array of want World objects.
+func (c *client) worlds(path string, body []byte, want int) []tfb.World {
+	c.t.Helper()
+	ws, err := ParseWorlds(body, want)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
 	}
 	return ws
 }
@@ -229,7 +238,7 @@ func verifyDB(c *client, tg Target) {
 	for range 20 {
 		before := tg.Store.Snapshot()
 		body, _ := c.get("/db", "json")
-		w, err := world(body)
+		w, err := ParseWorld(body)
 		if err != nil {
 			c.t.Fatalf("/db: %v", err)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log"
 	"net/url"
@@ -237,50 +236,6 @@ func getDB(c *seqConn, path, accept, ctype string) ([]byte, error) {
 	return body, nil
 }
 
-// parseWorld checks one World object: exactly the keys id and
-// randomNumber, both integers in 1..10000.
-func parseWorld(raw json.RawMessage) (tfb.World, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return tfb.World{}, fmt.Errorf("not a JSON object: %.80s", raw)
-	}
-	if len(m) != 2 || m["id"] == nil || m["randomNumber"] == nil {
-		return tfb.World{}, fmt.Errorf("keys of %s: want exactly id and randomNumber", raw)
-	}
-	var w tfb.World
-	for _, f := range []struct {
-		key string
-		dst *int32
-	}{{"id", &w.ID}, {"randomNumber", &w.RandomNumber}} {
-		n, err := strconv.ParseInt(string(m[f.key]), 10, 32)
-		if err != nil || n < 1 || n > tfb.WorldRows {
-			return w, fmt.Errorf("%s of %s: want an integer in 1..%d", f.key, raw, tfb.WorldRows)
-		}
-		*f.dst = int32(n)
-	}
-	return w, nil
-}
-
-// parseWorlds checks a JSON array of want World objects.
-func parseWorlds(body []byte, want int) ([]tfb.World, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
-		return nil, fmt.Errorf("not a JSON array: %.80s", body)
-	}
-	if len(raws) != want {
-		return nil, fmt.Errorf("%d objects, want %d", len(raws), want)
-	}
-	ws := make([]tfb.World, len(raws))
-	for i, raw := range raws {
-		w, err := parseWorld(raw)
-		if err != nil {
-			return nil, fmt.Errorf("object %d: %w", i, err)
-		}
-		ws[i] = w
-	}
-	return ws, nil
-}
-
 func asStored(ws []tfb.World, table map[int32]int32) error {
 	for _, w := range ws {
 		if table[w.ID] != w.RandomNumber {
@@ -309,7 +264,7 @@ func (s *suite) checkDBRoute(addr string) error {
 		if err != nil {
 			return err
 		}
-		w, err := parseWorld(body)
+		w, err := tfbtest.ParseWorld(body)
 		if err == nil {
 			err = asStored([]tfb.World{w}, table)
 		}
@@ -351,7 +306,7 @@ func (s *suite) checkRows(prefix, measured string) check {
 			if err != nil {
 				return err
 			}
-			ws, err := parseWorlds(body, k.want)
+			ws, err := tfbtest.ParseWorlds(body, k.want)
 			if err == nil {
 				err = asStored(ws, table)
 			}
@@ -390,7 +345,7 @@ func (s *suite) checkUpdates(measured string) check {
 			if err != nil {
 				return err
 			}
-			ws, err := parseWorlds(body, wants[i])
+			ws, err := tfbtest.ParseWorlds(body, wants[i])
 			if err != nil {
 				return fmt.Errorf("GET %s: %w", path, err)
 			}

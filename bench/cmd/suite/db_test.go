@@ -43,20 +43,6 @@ func TestWithParamAndWhere(t *testing.T) {
 	}
 }
 
-func TestParseWorlds(t *testing.T) {
-	for _, bad := range []string{
-		`[{"id":1}]`, `[{"id":1,"randomNumber":2,"x":3}]`, `[{"id":0,"randomNumber":2}]`,
-		`[{"id":1,"randomNumber":"2"}]`, `{"id":1,"randomNumber":2}`, `[{"id":1,"randomNumber":2},{"id":2,"randomNumber":3}]`,
-	} {
-		if _, err := parseWorlds([]byte(bad), 1); err == nil {
-			t.Errorf("parseWorlds(%s, 1) accepted", bad)
-		}
-	}
-	if ws, err := parseWorlds([]byte(`[{"id":7,"randomNumber":10000}]`), 1); err != nil || ws[0] != (tfb.World{ID: 7, RandomNumber: 10000}) {
-		t.Errorf("parseWorlds: %+v, %v", ws, err)
-	}
-}
-
 func TestCheckPool(t *testing.T) {
 	s := &suite{cfg: &config{dbPool: 3}}
 	if err := s.checkPool("level=INFO msg=listening\nlevel=INFO msg=database store=postgres pool=3\n"); err != nil {

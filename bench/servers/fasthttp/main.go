@@ -11,11 +11,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"log"
-	"log/slog"
-	"net"
-	"os"
 	"sync"
 
 	"github.com/valyala/fasthttp"
@@ -23,7 +19,6 @@ import (
 	"github.com/chopin-go/chopin/bench/internal/peer"
 	"github.com/chopin-go/chopin/bench/tfbpeers"
 	"github.com/chopin-go/chopin/tfb"
-	"github.com/chopin-go/chopin/tfb/pgstore"
 )
 
 var (
@@ -75,18 +70,7 @@ func (h handler) serve(ctx *fasthttp.RequestCtx) {
 }
 
 func main() {
-	var dbPool int
-	addr := peer.Flags(func(fs *flag.FlagSet) {
-		fs.IntVar(&dbPool, "db-pool", pgstore.DefaultPoolSize(), "PostgreSQL pool size, with DATABASE_URL (default 3 × GOMAXPROCS)")
-	})
-	app, closeStore, err := tfbpeers.Open(os.Getenv("DATABASE_URL"), dbPool, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Fatal(err)
-	}
+	app, ln, closeStore := tfbpeers.Setup()
 	tot := peer.Start()
 	srv := &fasthttp.Server{
 		Handler:                       handler{tot, app}.serve,

@@ -10,23 +10,15 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"flag"
-	"io"
 	"log"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"strconv"
 
 	"github.com/chopin-go/chopin/bench/internal/peer"
 	"github.com/chopin-go/chopin/bench/tfbpeers"
+	"github.com/chopin-go/chopin/internal/echo"
 	"github.com/chopin-go/chopin/tfb"
-	"github.com/chopin-go/chopin/tfb/pgstore"
 )
 
 var (
@@ -59,7 +51,7 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr["Content-Type"] = appJSON
 		w.Write(b) // net/http adds Content-Length for a body this small
 	case "/echo":
-		echo(w, r)
+		echo.Serve(w, r) // the bench server's own /echo handler
 	default:
 		if !tfbpeers.ServeHTTP(h.app, w, r) {
 			http.NotFound(w, r)
@@ -67,49 +59,8 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// echo describes the request as the handler saw it: the JSON the bench
-// server's /echo writes.
-func echo(w http.ResponseWriter, r *http.Request) {
-	sum := sha256.New()
-	n, err := io.Copy(sum, r.Body)
-	if err != nil {
-		http.Error(w, "reading body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	trailer := map[string][]string(r.Trailer)
-	if trailer == nil {
-		trailer = map[string][]string{}
-	}
-	out := struct {
-		Method     string              `json:"method"`
-		URI        string              `json:"uri"`
-		Proto      string              `json:"proto"`
-		Host       string              `json:"host"`
-		Headers    map[string][]string `json:"headers"`
-		BodyLen    int64               `json:"body_len"`
-		BodySHA256 string              `json:"body_sha256"`
-		Trailer    map[string][]string `json:"trailer"`
-	}{r.Method, r.RequestURI, r.Proto, r.Host, r.Header, n, hex.EncodeToString(sum.Sum(nil)), trailer}
-	var buf bytes.Buffer
-	json.NewEncoder(&buf).Encode(out)
-	w.Header()["Content-Type"] = appJSON
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Write(buf.Bytes())
-}
-
 func main() {
-	var dbPool int
-	addr := peer.Flags(func(fs *flag.FlagSet) {
-		fs.IntVar(&dbPool, "db-pool", pgstore.DefaultPoolSize(), "PostgreSQL pool size, with DATABASE_URL (default 3 × GOMAXPROCS)")
-	})
-	app, closeStore, err := tfbpeers.Open(os.Getenv("DATABASE_URL"), dbPool, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Fatal(err)
-	}
+	app, ln, closeStore := tfbpeers.Setup()
 	tot := peer.Start()
 	srv := &http.Server{Handler: handler{tot, app}}
 	go func() { log.Fatal(srv.Serve(ln)) }()
