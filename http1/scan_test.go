@@ -40,18 +40,20 @@ func TestScanTokenMatchesByteLoop(t *testing.T) {
 		for stop := 0; stop <= n; stop++ {
 			for bad := 0; bad < 256; bad++ {
 				b := make([]byte, n)
-				for k := range b {
-					b[k] = "aZ0!#$%&'*+-.^_`|~"[k%18]
-				}
-				if stop < n {
-					b[stop] = byte(bad)
-				}
-				want := 0
-				for want < n && isToken[b[want]] {
-					want++
-				}
-				if got := scanToken(b, 0); got != want {
-					t.Fatalf("n=%d stop=%d bad=%#x: got %d want %d", n, stop, bad, got, want)
+				for _, fill := range []string{"aZ0!#$%&'*+-.^_`|~", "Accept-Encoding-09az", "zZ9-"} {
+					for k := range b {
+						b[k] = fill[k%len(fill)]
+					}
+					if stop < n {
+						b[stop] = byte(bad)
+					}
+					want := 0
+					for want < n && isToken[b[want]] {
+						want++
+					}
+					if got := scanToken(b, 0); got != want {
+						t.Fatalf("fill %q n=%d stop=%d bad=%#x: got %d want %d", fill, n, stop, bad, got, want)
+					}
 				}
 			}
 		}
