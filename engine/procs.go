@@ -1,23 +1,5 @@
 package engine
 
-import (
-	"runtime"
-	"sync"
-)
-
-// spareP gives the process's goroutines a P beside the event loops (see
-// below), once per Server; it is called on a loop, before the first
-// request goes to the fallback.
-func (s *Server) spareP() {
-	if s.spared.Swap(true) || s.cfg.KeepGOMAXPROCS || s.cfg.Mode == Standard {
-		return
-	}
-	if from, raised := spareProc(s.cfg.Loops); raised {
-		s.cfg.Logger.Info("engine: GOMAXPROCS raised to give fallback goroutines a P beside the event loops",
-			"from", from, "to", s.cfg.Loops+1)
-	}
-}
-
 // An event loop waits in epoll_wait, a system call during which its
 // goroutine keeps its P: the runtime takes the P back only when sysmon
 // notices, 20 µs to 10 ms later. With GOMAXPROCS equal to the number of
@@ -30,9 +12,30 @@ func (s *Server) spareP() {
 // cost about 4% of pipelined throughput on one core, so the engine adds
 // it only when it first hands a request to the fallback. And fallback
 // handlers that never wait (CPU only, like the bench server's /echo) lose
-// about 17% with it on one core: for them, Config.KeepGOMAXPROCS. The
+// 15-17% with it on one core: for them, Config.KeepGOMAXPROCS. The
 // default serves the fallback's purpose, handlers that wait on databases
-// and other services. Figures: docs/PERFORMANCE.md, "spare P" knob.
+// and other services. Figures: the /db pair by hand (bench-server -loops 1
+// with and without -keep-gomaxprocs, wrk -c256, alternated), the 4% by a
+// make bench run that added the P at start-up, the 15% by the "spare P"
+// knob in docs/PERFORMANCE.md.
+
+import (
+	"runtime"
+	"sync"
+)
+
+// spareP gives the process's goroutines a P beside the event loops, once
+// per Server; it is called on a loop, before the first request goes to
+// the fallback (performance mode only: standard mode has no loops).
+func (s *Server) spareP() {
+	if s.spared.Swap(true) || s.cfg.KeepGOMAXPROCS {
+		return
+	}
+	if from, raised := spareProc(s.cfg.Loops); raised {
+		s.cfg.Logger.Info("engine: GOMAXPROCS raised to give fallback goroutines a P beside the event loops",
+			"from", from, "to", s.cfg.Loops+1)
+	}
+}
 
 // procs remembers what the engine set GOMAXPROCS to and what it was, so
 // that a later Server with Loops 0 gets as many loops as the first did

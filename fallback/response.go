@@ -63,9 +63,9 @@ type response struct {
 	wire    []byte // framed bytes not yet sent
 	bufBox  *[]byte
 	wireBox *[]byte
-	keys    []string // scratch for sorting header keys
-	keyBuf  [16]string
-	err     error // sticky: a Send failed or the write deadline passed
+	keys    []string   // scratch for sorting header keys
+	keyBuf  [16]string // keys' first backing: a usual header sorts without allocating
+	err     error      // sticky: a Send failed or the write deadline passed
 
 	wdeadline atomic.Int64 // unix nanoseconds; 0: none
 	inflight  <-chan error // a Send abandoned at the write deadline
