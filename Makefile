@@ -19,9 +19,12 @@ run:
 # test: vet, formatting, every test (fuzz targets run over their seed corpus
 # as ordinary tests) under the race detector, then the zero-allocation tests,
 # which the race detector's own allocations would spoil (//go:build !race).
+# The codec runs once more with -tags purego: the Go scans other
+# architectures use instead of http1's SSE2 one.
 test: vet fmt-check
 	$(GO) test -race -count=1 ./...
 	$(GO) test -race -count=1 ./engine -engine.goaccept
+	$(GO) test -count=1 -tags purego ./http1 ./fuzz
 	$(GO) test -count=1 -run 'Allocs' ./...
 
 vet:

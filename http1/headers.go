@@ -43,8 +43,15 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 		// The slices are stored into the slot one by one: a Header
 		// literal is built on the stack in 8-byte stores and copied in
 		// with 16-byte loads, which stalls store forwarding.
-		r.Headers = append(r.Headers, Header{})
-		h := &r.Headers[len(r.Headers)-1]
+		// Reslicing within capacity skips zeroing a slot that is
+		// overwritten at once.
+		n := len(r.Headers)
+		if n < cap(r.Headers) {
+			r.Headers = r.Headers[:n+1]
+		} else {
+			r.Headers = append(r.Headers, Header{})
+		}
+		h := &r.Headers[n]
 		h.Name = b[start:ne]
 		h.Value = b[vs:ve]
 		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {

@@ -6,8 +6,11 @@ import (
 )
 
 // scanValue must stop exactly where the byte loop would.
+// Lengths up to 80 take the first sixteen bytes in Go, then indexCtl over
+// several blocks and an overlapping last one, with tabs sending the scan
+// back to Go.
 func TestScanValueMatchesByteLoop(t *testing.T) {
-	for n := 0; n < 40; n++ {
+	for n := 0; n < 80; n++ {
 		for stop := 0; stop <= n; stop++ {
 			for bad := 0; bad < 256; bad++ {
 				b := make([]byte, n)
@@ -29,6 +32,44 @@ func TestScanValueMatchesByteLoop(t *testing.T) {
 				}
 				if got := scanValue(b, 0); got != want {
 					t.Fatalf("n=%d stop=%d bad=%#x: got %d want %d", n, stop, bad, got, want)
+				}
+			}
+		}
+	}
+}
+
+// indexCtl (SSE2 on amd64) and indexCtlGeneric must both find the first
+// control or DEL wherever it is: in each block, in the overlapping last
+// one, after another, or nowhere.
+func TestIndexCtlMatchesByteLoop(t *testing.T) {
+	impls := map[string]func([]byte) int{"indexCtl": indexCtl, "indexCtlGeneric": indexCtlGeneric}
+	for n := 16; n < 72; n++ {
+		for stop := 0; stop <= n; stop++ {
+			for bad := 0; bad < 256; bad++ {
+				b := make([]byte, n)
+				for k := range b {
+					b[k] = byte(0x20 + k%0x5f) // every plain ASCII byte
+					if k%5 == 2 {
+						b[k] = 0x80 + byte(k) // obs-text
+					}
+				}
+				if stop < n {
+					b[stop] = byte(bad)
+				}
+				if stop+3 < n {
+					b[stop+3] = '\n' // a second stop must not hide the first
+				}
+				want := n
+				for k, c := range b {
+					if c < 0x20 || c == 0x7f {
+						want = k
+						break
+					}
+				}
+				for name, f := range impls {
+					if got := f(b); got != want {
+						t.Fatalf("%s n=%d stop=%d bad=%#x: got %d want %d", name, n, stop, bad, got, want)
+					}
 				}
 			}
 		}
