@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chopin-go/chopin/jsonw"
 )
 
 // goAcceptFlag runs the whole suite with Config.GoAccept (make test does
@@ -30,6 +32,13 @@ func testRoutes() *Routes {
 			w.JSON(&struct {
 				Message string `json:"message"`
 			}{"Hello, World!"})
+		})).
+		Handle("GET", "/json-append", LoopFunc(func(w *Response, r *Request) {
+			// A hand-written serializer appends into the reused body.
+			b := append(w.Body(), `{"message":`...)
+			b = jsonw.AppendString(b, "Hello, World!")
+			w.SetContentType("application/json")
+			w.SetBody(append(b, '}'))
 		})).
 		Handle("POST", "/len", LoopFunc(func(w *Response, r *Request) {
 			w.SetContentType("text/plain")

@@ -1,12 +1,34 @@
 package tfb
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/chopin-go/chopin/jsonw"
+)
 
 // Content types of the responses, as the TechEmpower rules spell them.
 const (
 	ContentTypeJSON = "application/json"
 	ContentTypeHTML = "text/html; charset=utf-8"
 )
+
+// Message is the JSON test's object. The rules want one made and
+// serialized for every request; made as a value and written by
+// AppendMessage, it costs no allocation.
+type Message struct {
+	Message string `json:"message"`
+}
+
+// HelloMessage is the JSON test's message text.
+const HelloMessage = "Hello, World!"
+
+// AppendMessage appends m as {"message":"..."}, escaped as encoding/json
+// escapes it (without HTML escaping).
+func AppendMessage(dst []byte, m Message) []byte {
+	dst = append(dst, `{"message":`...)
+	dst = jsonw.AppendString(dst, m.Message)
+	return append(dst, '}')
+}
 
 // AppendWorld appends w as the JSON object {"id":N,"randomNumber":M}.
 func AppendWorld(dst []byte, w World) []byte {

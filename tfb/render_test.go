@@ -2,6 +2,7 @@ package tfb_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"html"
 	"html/template"
@@ -33,6 +34,22 @@ func TestAppendWorlds(t *testing.T) {
 	}
 	if got := tfb.AppendWorld([]byte("x"), tfb.World{ID: 3, RandomNumber: 4}); string(got) != `x{"id":3,"randomNumber":4}` {
 		t.Errorf("AppendWorld = %s", got)
+	}
+}
+
+// AppendMessage must write what encoding/json writes for the same value.
+func TestAppendMessage(t *testing.T) {
+	for _, msg := range []string{tfb.HelloMessage, "", "quote \" back \\ ctl \x01 <&> é \u2028 bad \xff"} {
+		m := tfb.Message{Message: msg}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		if got := tfb.AppendMessage([]byte("x"), m); string(got) != "x"+strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("AppendMessage(%q) = %s, want x%s", msg, got, want.String())
+		}
 	}
 }
 

@@ -18,12 +18,6 @@ import (
 	"time"
 )
 
-// Message is the TechEmpower JSON test's object, made anew for every
-// request as its rules require.
-type Message struct {
-	Message string `json:"message"`
-}
-
 // Hello is the plaintext body.
 var Hello = []byte("Hello, World!")
 

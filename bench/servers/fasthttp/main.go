@@ -1,7 +1,8 @@
 // Command fasthttp is the fasthttp peer, written as a careful fasthttp user
 // writes it: a Server with a Name, header-name normalizing off (nothing
 // reads request headers), the default Date cache and buffer reuse, and the
-// JSON serialized per request with encoding/json into a pooled buffer. The
+// JSON serialized per request with the bench server's serializer
+// (tfb.AppendMessage) into the response body. The
 // database routes (/db, /queries, /updates, /cached-queries, /fortunes) go
 // through bench/tfbpeers: the bench server's tfb.App on the same store,
 // PostgreSQL at DATABASE_URL with -db-pool connections (the bench server's
@@ -9,10 +10,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"log"
-	"sync"
 
 	"github.com/valyala/fasthttp"
 
@@ -26,20 +24,6 @@ var (
 	appJSON   = []byte("application/json")
 )
 
-// jsonBuf is an encoder with its buffer, reused through a pool: one per
-// concurrently running handler.
-type jsonBuf struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var jsonBufs = sync.Pool{New: func() any {
-	j := &jsonBuf{}
-	j.enc = json.NewEncoder(&j.buf)
-	j.enc.SetEscapeHTML(false)
-	return j
-}}
-
 type handler struct {
 	tot *peer.Totals
 	app *tfb.App
@@ -52,16 +36,11 @@ func (h handler) serve(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.SetContentTypeBytes(textPlain)
 		ctx.Response.SetBodyRaw(peer.Hello)
 	case "/json":
-		j := jsonBufs.Get().(*jsonBuf)
-		j.buf.Reset()
-		if err := j.enc.Encode(&peer.Message{Message: "Hello, World!"}); err != nil {
-			ctx.Error(err.Error(), fasthttp.StatusInternalServerError)
-		} else {
-			ctx.Response.Header.SetContentTypeBytes(appJSON)
-			b := j.buf.Bytes()
-			ctx.Write(b[:len(b)-1]) // copies; Encode's newline dropped
-		}
-		jsonBufs.Put(j)
+		// The message is made and serialized per request, as the bench
+		// server does it; the scratch array stays on the stack.
+		var scratch [64]byte
+		ctx.Response.Header.SetContentTypeBytes(appJSON)
+		ctx.Response.AppendBody(tfb.AppendMessage(scratch[:0], tfb.Message{Message: tfb.HelloMessage}))
 	default:
 		if !tfbpeers.ServeFastHTTP(h.app, ctx) {
 			ctx.Error("Not Found", fasthttp.StatusNotFound)

@@ -2,7 +2,8 @@
 // minimal, non-conformant parser its TechEmpower entry uses. It finds each
 // request by its "\r\n\r\n", routes on the path prefix of the request line
 // and appends a canned response (the Date cached once a second, the JSON
-// serialized per request with encoding/json); all responses of one read go
+// serialized per request with the bench server's serializer,
+// tfb.AppendMessage); all responses of one read go
 // out in one Write. Unlike that entry it keeps an incomplete trailing
 // request for the next read instead of dropping it, and it answers 404 to
 // other paths; it checks nothing else (no method, version, header,
@@ -11,7 +12,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"strconv"
 	"sync"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/chopin-go/chopin/bench/internal/gnetpeer"
 	"github.com/chopin-go/chopin/bench/internal/peer"
+	"github.com/chopin-go/chopin/tfb"
 )
 
 var (
@@ -32,12 +33,10 @@ var (
 	notFound  = []byte("HTTP/1.1 404 Not Found\r\nServer: gnet\r\nContent-Length: 0\r\nDate: ")
 )
 
-// scratch is the output batch and JSON encoder of one OnTraffic; a pool
-// gives each event loop its own without a per-connection cost.
+// scratch is the output batch and JSON body of one OnTraffic; a pool gives
+// each event loop its own without a per-connection cost.
 type scratch struct {
-	out  []byte
-	json bytes.Buffer
-	enc  *json.Encoder
+	out, json []byte
 }
 
 type server struct {
@@ -98,10 +97,8 @@ func (s *server) OnTraffic(c gnet.Conn) gnet.Action {
 }
 
 func (sc *scratch) appendJSON(out []byte, date *[peer.DateLen]byte) []byte {
-	sc.json.Reset()
-	sc.enc.Encode(&peer.Message{Message: "Hello, World!"})
-	body := sc.json.Bytes()
-	body = body[:len(body)-1] // Encode's newline
+	body := tfb.AppendMessage(sc.json[:0], tfb.Message{Message: tfb.HelloMessage})
+	sc.json = body
 	out = append(out, jsonHead...)
 	out = strconv.AppendInt(out, int64(len(body)), 10)
 	out = append(out, "\r\nDate: "...)
@@ -115,10 +112,7 @@ func main() {
 	addr := peer.Flags(func(fs *flag.FlagSet) { gnetpeer.LoopsFlag(fs, &loops) })
 	s := &server{date: peer.NewDate()}
 	s.pool.New = func() any {
-		sc := &scratch{out: make([]byte, 0, 64<<10)}
-		sc.enc = json.NewEncoder(&sc.json)
-		sc.enc.SetEscapeHTML(false)
-		return sc
+		return &scratch{out: make([]byte, 0, 64<<10), json: make([]byte, 0, 64)}
 	}
 	s.addr = addr
 	gnetpeer.Serve(s, addr, loops)

@@ -1,7 +1,7 @@
 // Command nethttp is the net/http peer: the TechEmpower routes as a careful
 // user of the standard library writes them (header values preset so that
 // nothing is sniffed or formatted per request, JSON serialized per request
-// with encoding/json), /echo, the same diagnostic route that the bench
+// with the bench server's serializer into a pooled buffer), /echo, the same diagnostic route that the bench
 // server serves on its net/http fallback, and the database routes (/db,
 // /queries, /updates, /cached-queries, /fortunes) through bench/tfbpeers:
 // the bench server's tfb.App on the same store, PostgreSQL at DATABASE_URL
@@ -10,10 +10,10 @@
 package main
 
 import (
-	"encoding/json"
 	"log"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/chopin-go/chopin/bench/internal/peer"
 	"github.com/chopin-go/chopin/bench/tfbpeers"
@@ -27,6 +27,10 @@ var (
 	appJSON    = []string{"application/json"}
 	helloLen   = []string{strconv.Itoa(len(peer.Hello))}
 )
+
+// jsonBufs holds the /json bodies' buffers: Write's argument escapes, so a
+// stack array would be allocated per request.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
 
 type handler struct {
 	tot *peer.Totals
@@ -43,13 +47,11 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr["Content-Length"] = helloLen
 		w.Write(peer.Hello)
 	case "/json":
-		b, err := json.Marshal(&peer.Message{Message: "Hello, World!"})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
+		bp := jsonBufs.Get().(*[]byte)
+		*bp = tfb.AppendMessage((*bp)[:0], tfb.Message{Message: tfb.HelloMessage})
 		hdr["Content-Type"] = appJSON
-		w.Write(b) // net/http adds Content-Length for a body this small
+		w.Write(*bp) // net/http adds Content-Length for a body this small
+		jsonBufs.Put(bp)
 	case "/echo":
 		echo.Serve(w, r) // the bench server's own /echo handler
 	default:
