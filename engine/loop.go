@@ -47,6 +47,12 @@ func (l *loop) block(c *conn) {
 		c.blocked = true
 		l.blocked = append(l.blocked, c)
 		l.blockedN.Store(int32(len(l.blocked)))
+		if len(l.blocked) == 1 {
+			select {
+			case l.s.paused <- struct{}{}:
+			default: // the sweeper has been told already
+			}
+		}
 	}
 }
 

@@ -47,8 +47,9 @@ type Server struct {
 	done            chan struct{} // closed when gnet.Run has returned
 	runErr          error
 	sweepEnd        chan struct{}
-	std             *standard   // Standard mode only
-	goAccept        *goAcceptor // Config.GoAccept only
+	paused          chan struct{} // a loop paused a connection: the sweeper ticks faster
+	std             *standard     // Standard mode only
+	goAccept        *goAcceptor   // Config.GoAccept only
 }
 
 // Serve starts a server for routes and blocks until ctx is done, then shuts
@@ -102,7 +103,8 @@ func newServer(cfg Config, routes *Routes) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, rt: rt, ready: make(chan error, 1), done: make(chan struct{}), reserved: -1}
+	s := &Server{cfg: cfg, rt: rt, ready: make(chan error, 1), done: make(chan struct{}), reserved: -1,
+		paused: make(chan struct{}, 1)}
 	if cfg.ServerName != "" {
 		s.server = []byte("Server: " + cfg.ServerName + "\r\n")
 	}

@@ -86,38 +86,78 @@ func (s *Server) sweepInterval() time.Duration {
 }
 
 // resumeInterval is how often the sweeper looks for connections paused by
-// output backpressure. gnet reports no "output drained" event, so this tick
-// is what restarts a paused connection; it only costs work on loops that
-// have one.
+// output backpressure, while there are some. gnet reports no "output
+// drained" event, so this tick is what restarts a paused connection.
 const resumeInterval = 5 * time.Millisecond
 
+// clockInterval is how often the sweeper advances the clock otherwise. A
+// deadline is set from the clock and checked against a fresh one, so it
+// fires at most this much early; ticking no faster keeps an idle server
+// from waking 200 times a second.
+const clockInterval = 25 * time.Millisecond
+
 // sweeper advances the clock, resumes paused connections, and has every
-// loop sweep its connections.
+// loop sweep its connections. It ticks every resumeInterval while some
+// loop has a paused connection (a loop that pauses the first one says so
+// on s.paused) and every clockInterval otherwise.
 func (s *Server) sweeper(stop chan struct{}) {
 	full := s.sweepInterval()
-	t := time.NewTicker(resumeInterval)
+	slow := min(clockInterval, full)
+	t := time.NewTicker(slow)
 	defer t.Stop()
+	fast := false
 	last := time.Now()
 	for {
 		select {
 		case <-stop:
 			return
+		case <-s.paused:
+			if !fast {
+				fast = true
+				t.Reset(resumeInterval)
+			}
 		case now := <-t.C:
 			clock.Store(now.UnixNano())
 			if now.Sub(last) >= full {
 				last = now
-				s.eachLoop((*loop).sweep)
-				continue
+				s.eachLoop((*loop).sweep) // sweep resumes too
+			} else {
+				s.resumePaused()
 			}
-			s.mu.Lock()
-			for _, l := range s.loops {
-				if l.blockedN.Load() > 0 {
-					_ = l.execute((*loop).resume)
+			if p := s.anyPaused(); p != fast {
+				fast = p
+				if fast {
+					t.Reset(resumeInterval)
+				} else {
+					t.Reset(slow)
 				}
 			}
-			s.mu.Unlock()
 		}
 	}
+}
+
+// resumePaused has every loop with paused connections resume them.
+func (s *Server) resumePaused() {
+	s.mu.Lock()
+	for _, l := range s.loops {
+		if l.blockedN.Load() > 0 {
+			_ = l.execute((*loop).resume)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// anyPaused reports whether some loop has a connection paused by
+// backpressure.
+func (s *Server) anyPaused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.loops {
+		if l.blockedN.Load() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // sweep, on the loop, closes connections past their deadline, finishes
