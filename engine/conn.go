@@ -132,7 +132,8 @@ func (c *conn) step(b []byte) int {
 		return len(b)
 	}
 	l.n.requests++
-	h := c.headFor(&req.Request)
+	var h head
+	c.headFor(&h, &req.Request)
 	rt, path := l.s.rt.Lookup(req.Method, req.Path)
 	switch {
 	case rt != nil && rt.Static != nil:
@@ -170,9 +171,11 @@ func (c *conn) step(b []byte) int {
 }
 
 // headFor decides what every response to r shares, and whether the
-// connection ends after it.
-func (c *conn) headFor(r *http1.Request) head {
-	h := head{server: c.l.s.server, dates: c.l.s.dates, isHEAD: r.IsHEAD()}
+// connection ends after it. It fills *h field by field: a head returned
+// by value was built with 8-byte stores and copied with 16-byte loads,
+// which stalled store forwarding on every request.
+func (c *conn) headFor(h *head, r *http1.Request) {
+	h.server, h.dates, h.isHEAD = c.l.s.server, c.l.s.dates, r.IsHEAD()
 	switch {
 	case !r.KeepAlive || c.l.s.draining.Load():
 		h.conn = connClose
@@ -180,7 +183,6 @@ func (c *conn) headFor(r *http1.Request) head {
 	case r.Minor == 0:
 		h.conn = connKeepAlive
 	}
-	return h
 }
 
 // answer appends one response, made by write, in request order: straight
