@@ -40,3 +40,9 @@ func BenchmarkPathPlaintextPipelined16(b *testing.B) {
 func BenchmarkPathJSON(b *testing.B) {
 	benchPath(b, tfbRequest("/json"), 1, `{"message":"Hello, World!"}`)
 }
+
+// BenchmarkPathJSONAppend is /json as the bench server serves it: the
+// message serialized by hand into the response's reused body.
+func BenchmarkPathJSONAppend(b *testing.B) {
+	benchPath(b, tfbRequest("/json-append"), 1, `{"message":"Hello, World!"}`)
+}
