@@ -31,7 +31,7 @@ const (
 	layerRespond  = "respond + connection state (engine)"
 	layerDate     = "date (datecache)"
 	layerStats    = "stats counters (engine)"
-	layerJSON     = "JSON (encoding/json, reflect)"
+	layerJSON     = "JSON (jsonw, encoding/json, reflect)"
 	layerFallback = "fallback bridge, net/http handler"
 	layerApp      = "the peer's own code (find \\r\\n\\r\\n, canned response)"
 	layerMalloc   = "Go runtime: allocation"
@@ -267,6 +267,7 @@ func classify(stack []string) string {
 		case strings.Contains(f, "flushCounts"), strings.Contains(f, "(*counts)"), strings.Contains(f, "loopStats"):
 			return layerStats
 		case strings.HasPrefix(f, "encoding/json."), strings.HasPrefix(f, "reflect."), strings.HasPrefix(f, "strconv."),
+			strings.HasPrefix(f, "github.com/chopin-go/chopin/jsonw."), strings.HasPrefix(f, "github.com/chopin-go/chopin/tfb.AppendMessage"),
 			f == "main.serveJSON":
 			return layerJSON
 		case strings.HasPrefix(f, "github.com/chopin-go/chopin/fallback."), strings.HasPrefix(f, "net/http."),

@@ -11,6 +11,7 @@ package main
 
 import (
 	"log"
+	"sync"
 
 	"github.com/valyala/fasthttp"
 
@@ -23,6 +24,8 @@ var (
 	textPlain = []byte("text/plain")
 	appJSON   = []byte("application/json")
 )
+
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
 
 type handler struct {
 	tot *peer.Totals
@@ -37,10 +40,13 @@ func (h handler) serve(ctx *fasthttp.RequestCtx) {
 		ctx.Response.SetBodyRaw(peer.Hello)
 	case "/json":
 		// The message is made and serialized per request, as the bench
-		// server does it; the scratch array stays on the stack.
-		var scratch [64]byte
+		// server does it, into a pooled buffer that AppendBody copies (a
+		// stack array would escape through it, one allocation a request).
+		bp := jsonBufs.Get().(*[]byte)
+		*bp = tfb.AppendMessage((*bp)[:0], tfb.Message{Message: tfb.HelloMessage})
 		ctx.Response.Header.SetContentTypeBytes(appJSON)
-		ctx.Response.AppendBody(tfb.AppendMessage(scratch[:0], tfb.Message{Message: tfb.HelloMessage}))
+		ctx.Response.AppendBody(*bp)
+		jsonBufs.Put(bp)
 	default:
 		if !tfbpeers.ServeFastHTTP(h.app, ctx) {
 			ctx.Error("Not Found", fasthttp.StatusNotFound)
