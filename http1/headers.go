@@ -45,13 +45,13 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 		// with 16-byte loads, which stalls store forwarding.
 		// Reslicing within capacity skips zeroing a slot that is
 		// overwritten at once.
-		n := len(r.Headers)
-		if n < cap(r.Headers) {
-			r.Headers = r.Headers[:n+1]
+		slot := len(r.Headers)
+		if slot < cap(r.Headers) {
+			r.Headers = r.Headers[:slot+1]
 		} else {
 			r.Headers = append(r.Headers, Header{})
 		}
-		h := &r.Headers[n]
+		h := &r.Headers[slot]
 		h.Name = b[start:ne]
 		h.Value = b[vs:ve]
 		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {
