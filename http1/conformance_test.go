@@ -132,7 +132,7 @@ func splitPoints(in []byte) []int {
 
 // loadConformance reads a conformance file into its lines, which -update
 // rewrites, and its cases.
-func loadConformance(t *testing.T, file string) ([]string, []confCase) {
+func loadConformance(t testing.TB, file string) ([]string, []confCase) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,15 @@ package http1
 // line it is unsure of goes to parseFieldLine, which has the last word on
 // every error, so both paths refuse exactly the same input.
 func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err error) {
+	if fastFields && len(b)-i >= 16 {
+		return p.scanFields(b, i, r)
+	}
+	return p.byteFields(b, i, r)
+}
+
+// byteFields is parseFields a byte at a time, for where the bulk
+// classifier is missing and for the last few bytes of a buffer.
+func (p *Parser) byteFields(b []byte, i int, r *Request) (end, resume int, err error) {
 	for {
 		if i+1 >= len(b) {
 			if i < len(b) && b[i] != '\r' {
@@ -45,6 +54,67 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 		// with 16-byte loads, which stalls store forwarding.
 		// Reslicing within capacity skips zeroing a slot that is
 		// overwritten at once.
+		slot := len(r.Headers)
+		if slot < cap(r.Headers) {
+			r.Headers = r.Headers[:slot+1]
+		} else {
+			r.Headers = append(r.Headers, Header{})
+		}
+		h := &r.Headers[slot]
+		h.Name = b[start:ne]
+		h.Value = b[vs:ve]
+		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {
+			if err := r.f.note(h, r); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+}
+
+// scanFields is byteFields with the head classified in bulk (see
+// lineScan): a name ends at the first byte that is not a tchar, a value
+// at the first that may not be in one, each found by counting zeros. It
+// takes the same lines as byteFields and hands the same ones to
+// slowField; FuzzFieldLoops holds the two to the same results.
+func (p *Parser) scanFields(b []byte, i int, r *Request) (end, resume int, err error) {
+	s := lineScan{b: b}
+	s.fill(i, firstWindow)
+	for {
+		if i+1 >= len(b) {
+			if i < len(b) && b[i] != '\r' {
+				return p.slowField(b, i, r)
+			}
+			return 0, i, ErrNeedMore
+		}
+		if b[i] == '\r' {
+			if b[i+1] != '\n' {
+				return 0, 0, errBareCR
+			}
+			return i + 2, 0, nil
+		}
+		start := i
+		ne := s.near(&s.name, i)
+		if ne < 0 {
+			ne = s.nextFar(&s.name, i)
+		}
+		if ne == start || ne+1 >= len(b) || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
+			return p.slowField(b, start, r)
+		}
+		vs := ne + 1
+		ve := s.near(&s.val, vs)
+		if ve < 0 {
+			ve = s.nextFar(&s.val, vs)
+		}
+		if ve+1 >= len(b) || b[ve] != '\r' || b[ve+1] != '\n' {
+			return p.slowField(b, start, r)
+		}
+		i = ve + 2
+		for vs < ve && (b[vs] == ' ' || b[vs] == '\t') {
+			vs++
+		}
+		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
+			ve--
+		}
 		slot := len(r.Headers)
 		if slot < cap(r.Headers) {
 			r.Headers = r.Headers[:slot+1]

@@ -66,27 +66,25 @@ func (p *Parser) parseTarget(b []byte, i int, r *Request) (int, error) {
 	if max := start + p.lim.MaxTargetBytes; end > max {
 		end = max + 1 // one byte past the limit tells "too long" from "incomplete"
 	}
-	for i < end {
+	for {
 		// Plain characters are nearly all of a target: they get a
-		// loop of their own.
+		// loop of their own. The word scan's lowest flag is exact, so
+		// the byte loop is only for the last few bytes.
 		for end-i >= 8 {
 			m := targetStops(binary.LittleEndian.Uint64(b[i:]))
 			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
-				break
+				goto stop
 			}
 			i += 8
 		}
-		j := end
-		for k, c := range b[i:end] {
-			if targetCls[c] != tgtPlain {
-				j = i + k
-				break
-			}
+		for i < end && targetCls[b[i]] == tgtPlain {
+			i++
 		}
-		if i = j; i == end {
+		if i == end {
 			break
 		}
+	stop:
 		if c := targetCls[b[i]]; c == tgtQuery {
 			if query < 0 {
 				query = i

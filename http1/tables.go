@@ -57,6 +57,8 @@ func init() {
 	for c, ok := range isToken {
 		if ok {
 			tokenBit[c] = 1
+			tcharHi[c>>4] = 1 << (c>>4 - 2)
+			tcharLo[c&15] |= 1 << (c>>4 - 2)
 		}
 	}
 	targetCls['?'] = tgtQuery
