@@ -18,7 +18,6 @@ var (
 // it may not appear in a field value. The last, partial block is read as
 // the 32 bytes ending at len(w). Bits past len(w) in the last word
 // written are left as they were. Call it only if hasClassify.
-//
 const classifyMin = 32
 
 //go:noescape
