@@ -13,12 +13,14 @@ var (
 	fastFields  = hasClassify
 )
 
+// classifyMin is the shortest input classify takes: one block.
+const classifyMin = 32
+
 // classify sets, for each byte of w (at least classifyMin of them, at
 // most scanWords*64), its bit in name if it is not a tchar and in val if
 // it may not appear in a field value. The last, partial block is read as
 // the 32 bytes ending at len(w). Bits past len(w) in the last word
 // written are left as they were. Call it only if hasClassify.
-const classifyMin = 32
-
+//
 //go:noescape
 func classify(w []byte, name, val *[scanWords]uint64)
