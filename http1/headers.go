@@ -92,22 +92,27 @@ func (p *Parser) scanFields(b []byte, i int, r *Request) (end, resume int, err e
 			}
 			return i + 2, 0, nil
 		}
+		// Both searches start at the line: a name's bytes and its colon
+		// are all legal in a value, so the value ends at the first value
+		// stop from the line's start, found without waiting for the
+		// name's end; the next line waits only for that. A search that
+		// leaves the window goes on from where the window must be.
 		start := i
 		ne := s.near(&s.name, i)
 		if ne < 0 {
 			ne = s.nextFar(&s.name, i)
 		}
-		if ne == start || ne+1 >= len(b) || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
-			return p.slowField(b, start, r)
-		}
-		vs := ne + 1
-		ve := s.near(&s.val, vs)
+		ve := s.near(&s.val, i)
 		if ve < 0 {
-			ve = s.nextFar(&s.val, vs)
+			ve = s.nextFar(&s.val, ne+1)
+		}
+		if ne == start || ne >= ve || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
+			return p.slowField(b, start, r)
 		}
 		if ve+1 >= len(b) || b[ve] != '\r' || b[ve+1] != '\n' {
 			return p.slowField(b, start, r)
 		}
+		vs := ne + 1
 		i = ve + 2
 		for vs < ve && (b[vs] == ' ' || b[vs] == '\t') {
 			vs++
