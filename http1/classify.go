@@ -41,21 +41,12 @@ func (s *lineScan) fill(from, size int) {
 	}
 }
 
-// next returns the offset of the first byte at or after pos marked in m
-// (s.name or s.val), or len(s.b).
-func (s *lineScan) next(m *[scanWords]uint64, pos int) int {
-	if p := s.near(m, pos); p >= 0 {
-		return p
-	}
-	return s.nextFar(m, pos)
-}
-
-// near is next for a search that ends in the word it starts in or the
-// one after, which is nearly every search; it returns -1 for the others.
-// It is small enough to be inlined, which next is not: the parser's loop
-// calls it and then nextFar only if it must. The word after the last one
-// is taken from the start of m, harmlessly: its bits stand for offsets
-// past the window, which fail the last test.
+// near returns the offset of the first byte at or after pos marked in m
+// (s.name or s.val) when the search ends in the word it starts in or the
+// one after, which is nearly every search; for the others it returns -1
+// and nextFar finishes the search. It is small enough to be inlined. The
+// word after the last one is taken from the start of m, harmlessly: its
+// bits stand for offsets past the window, which fail the last test.
 func (s *lineScan) near(m *[scanWords]uint64, pos int) int {
 	rel := uint(pos - s.base)
 	w := m[rel>>6&(scanWords-1)] >> (rel & 63)
@@ -69,9 +60,9 @@ func (s *lineScan) near(m *[scanWords]uint64, pos int) int {
 	return -1
 }
 
-// nextFar is next for a search that crosses words or windows. Searches
-// move forward through b; one that starts outside the window classifies a
-// new one there.
+// nextFar returns the offset of the first byte at or after pos marked in
+// m, or len(s.b), however far it is. Searches move forward through b; one
+// that starts outside the window classifies a new one there.
 func (s *lineScan) nextFar(m *[scanWords]uint64, pos int) int {
 	for {
 		if pos >= s.end || pos < s.base {

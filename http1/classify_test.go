@@ -48,8 +48,8 @@ func TestClassifyMatchesTables(t *testing.T) {
 	}
 }
 
-// next must find the first marked byte from any position, across window
-// refills, and stop at len(b).
+// near, then nextFar if near cannot tell, must find the first marked byte
+// from any position, across window refills, and stop at len(b).
 func TestLineScanNext(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 15, 16, 17, 63, 64, 65, 191, 192, 193, 700, 1500} {
@@ -66,20 +66,26 @@ func TestLineScanNext(t *testing.T) {
 		for from := 0; from <= n; from++ {
 			s := lineScan{b: b}
 			s.fill(from, firstWindow)
+			next := func(m *[scanWords]uint64, pos int) int {
+				if p := s.near(m, pos); p >= 0 {
+					return p
+				}
+				return s.nextFar(m, pos)
+			}
 			pos := from
 			for pos <= n {
 				want := pos
 				for want < n && isToken[b[want]] {
 					want++
 				}
-				if got := s.next(&s.name, pos); got != want {
+				if got := next(&s.name, pos); got != want {
 					t.Fatalf("n=%d from=%d pos=%d: name stop %d, want %d", n, from, pos, got, want)
 				}
 				want = pos
 				for want < n && isValue[b[want]] {
 					want++
 				}
-				if got := s.next(&s.val, pos); got != want {
+				if got := next(&s.val, pos); got != want {
 					t.Fatalf("n=%d from=%d pos=%d: value stop %d, want %d", n, from, pos, got, want)
 				}
 				pos += 1 + rng.IntN(50)

@@ -9,10 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// FuzzFieldLoops holds the two field loops to each other: a connection's
-// whole dump (heads, bodies, the error that ends it) must be the same with
-// the fields parsed by scanFields and by byteFields, under the default
-// limits and under limits small inputs reach. The seeds are every
+// FuzzFieldLoops holds parseFields' two ways of scanning to each other: a
+// connection's whole dump (heads, bodies, the error that ends it) must be
+// the same with the head classified in bulk and scanned byte by byte,
+// under the default limits and under limits small inputs reach. The seeds are every
 // conformance input and the benchmark heads.
 func FuzzFieldLoops(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join(conformanceDir, "*.txt"))
@@ -44,10 +44,10 @@ func FuzzFieldLoops(f *testing.F) {
 			byScan := newWire(lim)
 			byScan.feed(in)
 			if diff := cmp.Diff(byLoop.finish(in), byScan.finish(in)); diff != "" {
-				t.Fatalf("limits %+v: (-byteFields +scanFields):\n%s", lim, diff)
+				t.Fatalf("limits %+v: (-bytes +bulk):\n%s", lim, diff)
 			}
 			if diff := cmp.Diff(byLoop.bad, byScan.bad); diff != "" {
-				t.Fatalf("limits %+v: broken invariants differ (-byteFields +scanFields):\n%s", lim, diff)
+				t.Fatalf("limits %+v: broken invariants differ (-bytes +bulk):\n%s", lim, diff)
 			}
 		}
 	})

@@ -10,15 +10,18 @@ package http1
 // line it is unsure of goes to parseFieldLine, which has the last word on
 // every error, so both paths refuse exactly the same input.
 func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err error) {
-	if fastFields && len(b)-i >= 16 {
-		return p.scanFields(b, i, r)
+	// With a vector classifier the head is classified in bulk (see
+	// lineScan): a name ends at the first byte that is not a tchar, a
+	// value at the first that may not be in one, each found by counting
+	// zeros. Otherwise, or for the last few bytes of a buffer, the scans
+	// go a byte or a word at a time. FuzzFieldLoops holds the two ways to
+	// the same results.
+	var s lineScan
+	bulk := fastFields && len(b)-i >= 16
+	if bulk {
+		s.b = b
+		s.fill(i, firstWindow)
 	}
-	return p.byteFields(b, i, r)
-}
-
-// byteFields is parseFields a byte at a time, for where the bulk
-// classifier is missing and for the last few bytes of a buffer.
-func (p *Parser) byteFields(b []byte, i int, r *Request) (end, resume int, err error) {
 	for {
 		if i+1 >= len(b) {
 			if i < len(b) && b[i] != '\r' {
@@ -33,78 +36,23 @@ func (p *Parser) byteFields(b []byte, i int, r *Request) (end, resume int, err e
 			return i + 2, 0, nil
 		}
 		start := i
-		ne := scanToken(b, i)
-		if ne == start || ne+1 >= len(b) || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
-			return p.slowField(b, start, r)
-		}
-		vs := ne + 1
-		for vs < len(b) && (b[vs] == ' ' || b[vs] == '\t') {
-			vs++
-		}
-		ve := scanValue(b, vs)
-		if ve+1 >= len(b) || b[ve] != '\r' || b[ve+1] != '\n' {
-			return p.slowField(b, start, r)
-		}
-		i = ve + 2
-		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
-			ve--
-		}
-		// The slices are stored into the slot one by one: a Header
-		// literal is built on the stack in 8-byte stores and copied in
-		// with 16-byte loads, which stalls store forwarding.
-		// Reslicing within capacity skips zeroing a slot that is
-		// overwritten at once.
-		slot := len(r.Headers)
-		if slot < cap(r.Headers) {
-			r.Headers = r.Headers[:slot+1]
+		var ne, ve int
+		if bulk {
+			// Both searches start at the line: a name's bytes and
+			// its colon are all legal in a value, so the value ends
+			// at the first value stop from the line's start, found
+			// without waiting for the name's end; the next line
+			// waits only for that. A search that leaves the window
+			// goes on from where the window must be.
+			if ne = s.near(&s.name, i); ne < 0 {
+				ne = s.nextFar(&s.name, i)
+			}
+			if ve = s.near(&s.val, i); ve < 0 {
+				ve = s.nextFar(&s.val, ne+1)
+			}
 		} else {
-			r.Headers = append(r.Headers, Header{})
-		}
-		h := &r.Headers[slot]
-		h.Name = b[start:ne]
-		h.Value = b[vs:ve]
-		if n := ne - start; n < len(noted) && noted[n] == b[start]|0x20 {
-			if err := r.f.note(h, r); err != nil {
-				return 0, 0, err
-			}
-		}
-	}
-}
-
-// scanFields is byteFields with the head classified in bulk (see
-// lineScan): a name ends at the first byte that is not a tchar, a value
-// at the first that may not be in one, each found by counting zeros. It
-// takes the same lines as byteFields and hands the same ones to
-// slowField; FuzzFieldLoops holds the two to the same results.
-func (p *Parser) scanFields(b []byte, i int, r *Request) (end, resume int, err error) {
-	s := lineScan{b: b}
-	s.fill(i, firstWindow)
-	for {
-		if i+1 >= len(b) {
-			if i < len(b) && b[i] != '\r' {
-				return p.slowField(b, i, r)
-			}
-			return 0, i, ErrNeedMore
-		}
-		if b[i] == '\r' {
-			if b[i+1] != '\n' {
-				return 0, 0, errBareCR
-			}
-			return i + 2, 0, nil
-		}
-		// Both searches start at the line: a name's bytes and its colon
-		// are all legal in a value, so the value ends at the first value
-		// stop from the line's start, found without waiting for the
-		// name's end; the next line waits only for that. A search that
-		// leaves the window goes on from where the window must be.
-		start := i
-		ne := s.near(&s.name, i)
-		if ne < 0 {
-			ne = s.nextFar(&s.name, i)
-		}
-		ve := s.near(&s.val, i)
-		if ve < 0 {
-			ve = s.nextFar(&s.val, ne+1)
+			ne = scanToken(b, i)
+			ve = scanValue(b, min(ne+1, len(b)))
 		}
 		if ne == start || ne >= ve || b[ne] != ':' || len(r.Headers) == p.lim.MaxHeaders {
 			return p.slowField(b, start, r)
@@ -120,6 +68,11 @@ func (p *Parser) scanFields(b []byte, i int, r *Request) (end, resume int, err e
 		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
 			ve--
 		}
+		// The slices are stored into the slot one by one: a Header
+		// literal is built on the stack in 8-byte stores and copied in
+		// with 16-byte loads, which stalls store forwarding.
+		// Reslicing within capacity skips zeroing a slot that is
+		// overwritten at once.
 		slot := len(r.Headers)
 		if slot < cap(r.Headers) {
 			r.Headers = r.Headers[:slot+1]
