@@ -2,9 +2,10 @@
 
 #include "textflag.h"
 
-// Both scans take sixteen bytes a turn; the last, partial block is read
-// as the sixteen bytes ending at len(v), overlapping the block before,
-// with the bits of the bytes already checked shifted out of its mask.
+// Both scans read their input in blocks (indexCtl sixteen bytes, SSE2;
+// classify thirty-two, AVX2); the last, partial block is read as the
+// block ending at the end of the input, overlapping the one before, with
+// the bits of the bytes already checked shifted out of its mask.
 
 // ctlMask sets in DX one bit per byte of X0 below 0x20 or equal to 0x7f
 // (X2: 0x1f each byte, X3: 0x7f).
