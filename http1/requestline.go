@@ -48,8 +48,17 @@ func (p *Parser) afterMethod(b []byte, i int, r *Request) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if i, err = parseVersion(b, i, r); err != nil {
+	// The usual request-line ends in "HTTP/1.1" CRLF after an
+	// origin-form target: both are recognised here without the calls
+	// that handle everything else.
+	if len(b)-i >= 10 && le64(b[i:]) == http11 && b[i+8] == '\r' && b[i+9] == '\n' {
+		r.Minor = 1
+		i += 10
+	} else if i, err = parseVersion(b, i, r); err != nil {
 		return 0, err
+	}
+	if r.Target[0] == '/' && string(r.Method) != "CONNECT" {
+		return i, nil // Form is OriginForm since reset
 	}
 	// The form is judged once the version is known: a request of another
 	// major version, such as the HTTP/2 preface "PRI * HTTP/2.0", gets its
