@@ -22,7 +22,7 @@ func TestClassifyMatchesTables(t *testing.T) {
 		t.Skip("no vector classifier on this CPU or build: classify is never called")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for n := max(classifyMin, 1); n <= scanWords*64; n++ {
+	for n := classifyMin; n <= scanWords*64; n++ {
 		for round := range 4 {
 			w := make([]byte, n)
 			for k := range w {
