@@ -13,6 +13,11 @@ func tfbRequest(path string) string {
 		"Connection: keep-alive\r\n\r\n"
 }
 
+// The request wrk sends by default, as the benchmark suite runs it.
+func wrkRequest(path string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+}
+
 func benchPath(b *testing.B, in string, perOp int, wantBody string) {
 	h := newPathHarness(b, testRoutes())
 	buf := []byte(in)
@@ -35,6 +40,14 @@ func BenchmarkPathPlaintext(b *testing.B) {
 
 func BenchmarkPathPlaintextPipelined16(b *testing.B) {
 	benchPath(b, strings.Repeat(tfbRequest("/plaintext"), 16), 16, "Hello, World!")
+}
+
+func BenchmarkPathWrkPlaintext(b *testing.B) {
+	benchPath(b, wrkRequest("/plaintext"), 1, "Hello, World!")
+}
+
+func BenchmarkPathWrkPipelined16(b *testing.B) {
+	benchPath(b, strings.Repeat(wrkRequest("/plaintext"), 16), 16, "Hello, World!")
 }
 
 func BenchmarkPathJSON(b *testing.B) {

@@ -30,9 +30,20 @@ func (s *lineScan) fill(from, size int) {
 	end := min(from+size, len(b))
 	s.base, s.end = from, end
 	w := b[from:end]
-	if hasClassify && len(w) >= classifyMin {
+	switch {
+	case hasClassify && len(w) >= classifyMin:
 		classify(w, &s.name, &s.val)
-	} else {
+	case hasClassify && end >= classifyMin:
+		// A short window (the last line or two of a head ending the
+		// read) is most of a block: classify the block ending where
+		// the window does, reaching back into bytes already parsed,
+		// and shift their bits out. Byte by byte, these 20-odd bytes
+		// cost more than the rest of the fields' parse.
+		classify(b[end-classifyMin:end], &s.name, &s.val)
+		drop := classifyMin - len(w)
+		s.name[0] = uint64(uint32(s.name[0])) >> drop
+		s.val[0] = uint64(uint32(s.val[0])) >> drop
+	default:
 		classifyGeneric(w, &s.name, &s.val)
 	}
 	if n := len(w); n&63 != 0 {

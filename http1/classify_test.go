@@ -48,6 +48,45 @@ func TestClassifyMatchesTables(t *testing.T) {
 	}
 }
 
+// fill must mark exactly the window's bytes whatever its length, with
+// every bit past it set: short windows are classified from the block
+// ending where they end, whose earlier bits belong to bytes before the
+// window and must not show.
+func TestFillMatchesTables(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 16, 31, 32, 33, 40, 63, 64, 65, 100, 200} {
+		for round := range 8 {
+			b := make([]byte, n)
+			for k := range b {
+				b[k] = byte(rng.IntN(256))
+			}
+			for from := 0; from < n; from++ {
+				for _, size := range []int{1, 2, 7, 8, 24, 31, 32, 33, firstWindow} {
+					s := lineScan{b: b}
+					for k := range s.name { // stale bits must not leak in
+						s.name[k], s.val[k] = ^uint64(0)>>round, ^uint64(0)<<round
+					}
+					s.fill(from, size)
+					w := b[from:s.end]
+					var wantName, wantVal [scanWords]uint64
+					classifyGeneric(w, &wantName, &wantVal)
+					for k := 0; k < (len(w)+63)&^63; k++ {
+						bit := uint64(1) << (k & 63)
+						wn, wv := wantName[k>>6]&bit != 0, wantVal[k>>6]&bit != 0
+						if k >= len(w) {
+							wn, wv = true, true
+						}
+						if gn, gv := s.name[k>>6]&bit != 0, s.val[k>>6]&bit != 0; gn != wn || gv != wv {
+							t.Fatalf("len(b)=%d from=%d size=%d byte %d: name %v val %v, want %v %v",
+								n, from, size, k, gn, gv, wn, wv)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // near, then nextFar if near cannot tell, must find the first marked byte
 // from any position, across window refills, and stop at len(b).
 func TestLineScanNext(t *testing.T) {
