@@ -20,8 +20,9 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 	bulk := fastFields && len(b)-i >= 16
 	if bulk {
 		s.b = b
-		s.fill(i, firstWindow)
+		s.fill(i, p.window())
 	}
+	first := i
 	for {
 		if i+1 >= len(b) {
 			if i < len(b) && b[i] != '\r' {
@@ -33,6 +34,7 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 			if b[i+1] != '\n' {
 				return 0, 0, errBareCR
 			}
+			p.fieldsLen = uint16(min(i+2-first, scanWords*64))
 			return i + 2, 0, nil
 		}
 		start := i
@@ -88,6 +90,19 @@ func (p *Parser) parseFields(b []byte, i int, r *Request) (end, resume int, err 
 			}
 		}
 	}
+}
+
+// window returns the size of the first window parseFields classifies: the
+// length of this connection's last field section rounded up to whole
+// words, since a client tends to send heads of one shape, or firstWindow
+// for its first. Among pipelined requests, a window no longer than the
+// head classifies little of the next one, which is classified again when
+// its turn comes.
+func (p *Parser) window() int {
+	if p.fieldsLen == 0 {
+		return firstWindow
+	}
+	return (int(p.fieldsLen) + 63) &^ 63
 }
 
 // noted holds, by name length, the lowercase first letter of the field note

@@ -17,7 +17,11 @@ type Parser struct {
 	scanned  int  // start of the first line not known to be complete
 	searched int  // buf[scanned:searched] holds no LF
 	started  bool // the request-line has been parsed
-	reparse  int  // while it has not, parse again once buf is this long
+	// fieldsLen is the length of the last head's field section on this
+	// connection, which sizes the first window classified for the next
+	// (see window). Kept small, it fits in started's padding.
+	fieldsLen uint16
+	reparse   int // while the request-line has not been parsed, parse again once buf is this long
 }
 
 // defaultLimits backs a zero Parser.
