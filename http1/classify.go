@@ -17,9 +17,9 @@ type lineScan struct {
 
 const (
 	scanWords = 8 // a window is at most scanWords*64 bytes
-	// firstWindow covers the fields of a typical API request's head; a
-	// larger first window would mostly classify the next pipelined
-	// request.
+	// firstWindow is the first window of a connection's first head
+	// (later ones are sized by the head before, see Parser.window): it
+	// covers the fields of a typical API request's head.
 	firstWindow = 192
 )
 

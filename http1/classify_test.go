@@ -88,7 +88,8 @@ func TestFillMatchesTables(t *testing.T) {
 }
 
 // near, then nextFar if near cannot tell, must find the first marked byte
-// from any position, across window refills, and stop at len(b).
+// from any position, across window refills, and stop at len(b), whatever
+// the size of the first window (Parser.window makes it 64 to 512 bytes).
 func TestLineScanNext(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 15, 16, 17, 63, 64, 65, 191, 192, 193, 700, 1500} {
@@ -104,7 +105,7 @@ func TestLineScanNext(t *testing.T) {
 		}
 		for from := 0; from <= n; from++ {
 			s := lineScan{b: b}
-			s.fill(from, firstWindow)
+			s.fill(from, []int{64, firstWindow, scanWords * 64}[from%3])
 			next := func(m *[scanWords]uint64, pos int) int {
 				if p := s.near(m, pos); p >= 0 {
 					return p
